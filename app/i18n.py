@@ -1,0 +1,39 @@
+"""Language: Vietnamese by default. Pages follow the user's choice (the language
+switch); the API follows ``Accept-Language``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, redirect, request, session
+from flask_babel import get_locale
+from werkzeug.wrappers import Response
+
+from app.security import is_api_request
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if is_api_request():
+        return request.accept_languages.best_match(languages, default=languages[0])
+    chosen = session.get("lang")
+    return chosen if chosen in languages else languages[0]
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Response:
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.args.get("next", "/")
+    # Only local paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    return redirect(target)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def language() -> dict[str, object]:
+        return {"current_language": str(get_locale()), "languages": app.config["LANGUAGES"]}

@@ -1,0 +1,138 @@
+"""The activity catalog (courses, quizzes, checklists, classes, packages, external
+training) and curricula: which activities each position requires or offers."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from lms_core.db import Base
+from lms_core.errors import N_, FieldError, NotFound, ValidationFailed
+from lms_core.people import Field, Position
+
+
+class ActivityType(enum.StrEnum):
+    COURSE = "course"
+    QUIZ = "quiz"
+    CHECKLIST = "checklist"
+    CLASS = "class"
+    PACKAGE = "package"
+    EXTERNAL = "external"
+
+
+class Activity(Base):
+    """A catalog activity, identified by its IRI (the xAPI object id)."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    iri: Mapped[str] = mapped_column(String(500), unique=True)
+    type: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    field_code: Mapped[str | None] = mapped_column(ForeignKey("fields.code"))
+    periods: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # The module that owns the activity ("courses", "checklists", …), for links.
+    module: Mapped[str | None] = mapped_column(String(40))
+
+    field: Mapped[Field | None] = relationship()
+
+
+class CurriculumItem(Base):
+    """``position`` requires (or offers as elective) ``activity``; ``due_rule`` says by
+    when: "year_end", or "days:N" after the person starts the position."""
+
+    __tablename__ = "curriculum_items"
+    __table_args__ = (UniqueConstraint("position_id", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    due_rule: Mapped[str] = mapped_column(String(20), default="year_end")
+
+    position: Mapped[Position] = relationship()
+    activity: Mapped[Activity] = relationship()
+
+
+def activity_by_iri(session: Session, iri: str) -> Activity | None:
+    return session.scalar(select(Activity).where(Activity.iri == iri))
+
+
+def get_activity(session: Session, activity_id: int) -> Activity:
+    activity = session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound(N_("Không tìm thấy hoạt động học tập."))
+    return activity
+
+
+def upsert_activity(
+    session: Session,
+    *,
+    iri: str,
+    type: str,
+    title: str,
+    periods: int,
+    field_code: str | None,
+    description: str = "",
+    version: int = 1,
+    module: str | None = None,
+    active: bool = True,
+) -> Activity:
+    """Create or update the catalog entry for ``iri``. Caller commits."""
+    errors = []
+    if type not in {t.value for t in ActivityType}:
+        errors.append(FieldError("type", N_("Loại hoạt động không hợp lệ.")))
+    if not isinstance(periods, int) or periods < 0:
+        errors.append(FieldError("periods", N_("Số tiết phải là số nguyên không âm.")))
+    if field_code and session.get(Field, field_code) is None:
+        errors.append(FieldError("field_code", N_("Lĩnh vực %(code)s không tồn tại."), {"code": field_code}))
+    if not iri.startswith(("http://", "https://", "urn:")):
+        errors.append(FieldError("iri", N_("Mã định danh hoạt động phải là một IRI.")))
+    if errors:
+        raise ValidationFailed(errors)
+    activity = activity_by_iri(session, iri) or Activity(iri=iri)
+    activity.type, activity.title, activity.periods = type, title, periods
+    activity.field_code, activity.description, activity.version = field_code, description, version
+    activity.module, activity.active = module, active
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def set_curriculum_item(
+    session: Session, position: Position, activity: Activity, *, required: bool, due_rule: str = "year_end"
+) -> CurriculumItem:
+    item = session.scalar(
+        select(CurriculumItem).where(
+            CurriculumItem.position_id == position.id, CurriculumItem.activity_id == activity.id
+        )
+    ) or CurriculumItem(position=position, activity=activity)
+    item.required, item.due_rule = required, due_rule
+    session.add(item)
+    session.flush()
+    return item
+
+
+def curriculum(session: Session, position_id: int) -> Sequence[CurriculumItem]:
+    """The position's curriculum, required activities first, then by title."""
+    return session.scalars(
+        select(CurriculumItem)
+        .join(CurriculumItem.activity)
+        .where(CurriculumItem.position_id == position_id, Activity.active.is_(True))
+        .order_by(case((CurriculumItem.required.is_(True), 0), else_=1), Activity.title)
+    ).all()

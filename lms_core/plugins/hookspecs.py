@@ -1,0 +1,37 @@
+"""The whole contract between HocVu and its modules, one docstring per hook.
+
+A module implements hooks in ``modules/<name>/plugin.py`` with ``@hookimpl``. pluggy
+checks each implementation's argument names against these specs when the module is
+registered, so a misspelt argument stops start-up instead of failing in production.
+Implementations may accept fewer arguments than the spec offers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lms_core.events import Event
+from lms_core.plugins import hookspec
+
+
+@hookspec
+def hocvu_event(session: Session, event: Event) -> None:
+    """React to a core or module event, after the transaction that recorded it committed.
+
+    Called once per event per module, in module load order. ``session`` is outside any
+    transaction: the implementation does its work and the registry commits it (or rolls
+    it back and logs the error, without affecting other modules). Events the
+    implementation records are published in turn after that commit.
+    """
+
+
+@hookspec
+def hocvu_demo_seed(session: Session, demo: Any) -> None:
+    """Add the module's share of the demo data.
+
+    Called by ``flask --app wsgi demo seed`` after the core demo data (units, positions,
+    people, accounts) exists; ``demo`` is the ``lms_core.demo.DemoData`` with lookups by
+    code. Must be idempotent: a second run changes nothing. Caller commits.
+    """

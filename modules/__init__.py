@@ -1,0 +1,1 @@
+"""HocVu modules: one folder each, declared by ``<name>/plugin.py``'s ``MANIFEST``."""

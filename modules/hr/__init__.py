@@ -1,0 +1,1 @@
+"""HR basics: the unit tree, positions, people, accounts and role grants."""
