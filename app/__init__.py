@@ -12,7 +12,7 @@ from flask import Flask
 from app import auth, cli, errors, i18n, security, views
 from app.config import INSTANCE, load
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from lms_core import models  # noqa: F401  (registers every core table on the metadata)
+from lms_core import accounts, models  # noqa: F401  (registers every core table on the metadata)
 from lms_core.db import configure_engine
 from lms_core.plugins.registry import Registry, resolve
 
@@ -36,14 +36,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     INSTANCE.mkdir(exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 
+    accounts.PASSWORD_HASH_METHOD = app.config["PASSWORD_HASH_METHOD"]
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "app" / "translations")
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     login_manager.init_app(app)
 
     registry = Registry()

@@ -30,6 +30,13 @@ def _verify_token(token: str) -> Account | None:
     return account_for_token(db.session, token) if token else None
 
 
+@token_auth.error_processor
+def _token_error(error: Any) -> Any:
+    # Same JSON error body as every other API error (the app runs with json_errors off
+    # so that pages get HTML error pages).
+    return current_app.error_callback(error)  # type: ignore[attr-defined]
+
+
 @login_manager.user_loader
 def _load_user(session_id: str) -> Account | None:
     return account_for_session_id(db.session, session_id)

@@ -40,6 +40,10 @@ TOKEN_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 8
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 
+# werkzeug's method string; scrypt by default. Tests set a cheaper one through the
+# PASSWORD_HASH_METHOD setting, since they create many accounts.
+PASSWORD_HASH_METHOD = "scrypt"
+
 # A fixed hash to check against when the username is unknown, so a wrong username
 # takes as long as a wrong password and does not reveal which accounts exist.
 _DUMMY_HASH = generate_password_hash("hocvu-dummy-password")
@@ -149,7 +153,8 @@ def create_account(session: Session, *, username: str, password: str, person: Pe
     _check_password_strength(password)
     if session.scalar(select(Account.id).where(Account.username == username)):
         raise Conflict(N_("Tên đăng nhập %(username)s đã tồn tại."), username=username)
-    account = Account(username=username, password_hash=generate_password_hash(password), person=person)
+    password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+    account = Account(username=username, password_hash=password_hash, person=person)
     session.add(account)
     session.flush()
     return account
@@ -168,7 +173,7 @@ def account_for_person(session: Session, person_id: int) -> Account | None:
 
 def set_password(account: Account, password: str) -> None:
     _check_password_strength(password)
-    account.password_hash = generate_password_hash(password)
+    account.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
 
 def change_password(account: Account, current_password: str, new_password: str) -> None:
