@@ -160,5 +160,3 @@ def bearer(client: Any, username: str, password: str = TEST_PASSWORD) -> dict[st
 def login(client: Any, username: str, password: str = TEST_PASSWORD) -> None:
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
-
-
