@@ -2,7 +2,9 @@
 service units — and the subtree queries every scope check relies on.
 
 Each unit keeps a materialised ``path`` of ids ("/1/7/42/"), so "this unit and
-everything below it" is one indexed prefix match instead of a recursive query.
+everything below it" is one indexed range scan instead of a recursive query. The
+column compares byte by byte on every engine (SQLite's BINARY, PostgreSQL's "C"
+collation), which is what makes the range equal to the prefix match.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import enum
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, func, literal, select, update
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, String, and_, func, literal, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from lms_core.db import Base
@@ -38,17 +40,14 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 class Unit(Base):
     __tablename__ = "units"
-    __table_args__ = (
-        # text_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%' under any collation.
-        Index("ix_units_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
-    )
+    __table_args__ = (Index("ix_units_path", "path"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(30))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    path: Mapped[str] = mapped_column(String(400), default="")
+    path: Mapped[str] = mapped_column(String(400).with_variant(String(400, collation="C"), "postgresql"), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
@@ -61,9 +60,12 @@ class Unit(Base):
         return f"<Unit {self.code}>"
 
 
-def subtree_filter(root_path: str):  # type: ignore[no-untyped-def]
-    """SQL condition: the unit is ``root_path``'s unit or below it."""
-    return Unit.path.startswith(root_path, autoescape=True)
+def subtree_filter(root_path: str) -> ColumnElement[bool]:
+    """SQL condition: the unit is ``root_path``'s unit or below it.
+
+    Paths end in "/" and "0" follows "/" in byte order, so every path starting with
+    "/1/7/" lies in ["/1/7/", "/1/70") and nothing else does."""
+    return and_(Unit.path >= root_path, Unit.path < root_path[:-1] + "0")
 
 
 def subtree_ids(session: Session, root: Unit) -> Sequence[int]:

@@ -8,7 +8,11 @@ from sqlalchemy.engine import make_url
 url = make_url(sys.argv[1])
 try:
     psycopg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, dbname="postgres",
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
         connect_timeout=3,
     ).close()
 except psycopg.OperationalError:

@@ -1,9 +1,9 @@
 """Core tables: units, fields, positions, people, accounts and role grants, API tokens,
 the activity catalog and curricula, the xAPI statement store, the audit log, job runs.
 
-Revision ID: 2f6f3e1aba21
+Revision ID: 855757709419
 Revises: 
-Create Date: 2026-11-23 15:06:50.724227
+Create Date: 2026-11-23 15:12:42.149866
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '2f6f3e1aba21'
+revision = '855757709419'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -61,7 +61,7 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
-    sa.Column('path', sa.String(length=400), nullable=False),
+    sa.Column('path', sa.String(length=400).with_variant(sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['units.id'], name=op.f('fk_units_parent_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_units')),
@@ -69,7 +69,7 @@ def upgrade():
     )
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_units_parent_id'), ['parent_id'], unique=False)
-        batch_op.create_index('ix_units_path', ['path'], unique=False, postgresql_ops={'path': 'text_pattern_ops'})
+        batch_op.create_index('ix_units_path', ['path'], unique=False)
 
     op.create_table('activities',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -217,7 +217,7 @@ def downgrade():
     op.drop_table('positions')
     op.drop_table('activities')
     with op.batch_alter_table('units', schema=None) as batch_op:
-        batch_op.drop_index('ix_units_path', postgresql_ops={'path': 'text_pattern_ops'})
+        batch_op.drop_index('ix_units_path')
         batch_op.drop_index(batch_op.f('ix_units_parent_id'))
 
     op.drop_table('units')

@@ -1,0 +1,6 @@
+"""Run every benchmark; each prints its figures and the baseline measured in the same run."""
+
+from bench import units_subtree
+
+if __name__ == "__main__":
+    units_subtree.main()
