@@ -34,6 +34,23 @@ STATUS_MESSAGES = {
 }
 
 
+# How every API error looks, for the OpenAPI document (apiflask's default shape differs).
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "example": "validation_error"},
+                "message": {"type": "string", "description": "Vietnamese, or English with Accept-Language: en"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+            "required": ["code", "message"],
+        }
+    },
+}
+
+
 def translate(message: str, params: dict[str, Any] | None = None) -> str:
     text = gettext(message)
     return text % params if params else text
@@ -55,6 +72,9 @@ def respond(
 
 
 def init_app(app: APIFlask) -> None:
+    app.config["HTTP_ERROR_SCHEMA"] = ERROR_SCHEMA
+    app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
         db.session.rollback()  # nothing half-written
