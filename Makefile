@@ -54,7 +54,7 @@ bench: install-dev
 # Re-extract messages after changing UI text, then translate the new entries.
 translations: install-dev
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k gettext --no-location -o /tmp/hocvu-messages.pot .
-	$(BIN)/pybabel update -i /tmp/hocvu-messages.pot -d app/translations --no-location
+	$(BIN)/pybabel update -i /tmp/hocvu-messages.pot -d app/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -8,6 +8,7 @@ from typing import Any
 
 from apiflask import APIFlask
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import auth, cli, errors, i18n, security, views
 from app.config import INSTANCE, load
@@ -31,6 +32,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(INSTANCE),
     )
     app.config.update(load(config))
+    if app.config["PROXY_COUNT"]:
+        # Behind a reverse proxy: trust its X-Forwarded-For, so rate limits see real clients.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config["SPEC_FORMAT"] = "json"
     app.config["INFO"] = {"description": "The JSON API of HocVu: everything the web UI does, headless."}
     INSTANCE.mkdir(exist_ok=True)

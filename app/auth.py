@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from app.errors import field_errors, translate
 from app.extensions import db, limiter
-from app.security import account_or_401, requires, token_auth
+from app.security import account_or_401, requires, safe_local_path, token_auth
 from lms_core import accounts
 from lms_core.accounts import Account
 from lms_core.errors import N_, AuthenticationFailed, ValidationFailed
@@ -32,12 +32,6 @@ api = APIBlueprint("auth_api", __name__, url_prefix="/api/v1", tag="Auth")
 
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("views.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -55,7 +49,7 @@ def login() -> Any:
         else:
             db.session.commit()
             login_user(account)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_local_path(request.args.get("next"), url_for("views.home")))
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, username=request.form.get("username", "")), status
 

@@ -52,7 +52,10 @@ def _job(name: str):  # type: ignore[no-untyped-def]
 def jobs_run(name: str) -> None:
     """Run the scheduled job NAME now."""
     job = _job(name)
-    ran = run_once(make_session_factory(db.engine), job.name, resolve(job.func), f"manual:{time.time_ns()}")
+    registry = current_app.extensions["hocvu_registry"]
+    ran = run_once(
+        make_session_factory(db.engine), job.name, resolve(job.func), f"manual:{time.time_ns()}", registry.publish
+    )
     click.echo(f"{job.name}: {'done' if ran else 'skipped'}")
 
 
@@ -70,13 +73,14 @@ def scheduler_command(app: Flask) -> click.Command:
         from apscheduler.schedulers.blocking import BlockingScheduler
 
         session_factory = make_session_factory(db.engine)
+        registry = app.extensions["hocvu_registry"]
         blocking = BlockingScheduler(timezone=app.config["TIMEZONE"])
         for job in app.extensions["hocvu_registry"].jobs():
             func = resolve(job.func)
 
             def fire(job_name: str = job.name, job_func=func) -> None:  # type: ignore[no-untyped-def]
                 with app.app_context():
-                    run_once(session_factory, job_name, job_func, slot_for(utcnow()))
+                    run_once(session_factory, job_name, job_func, slot_for(utcnow()), registry.publish)
 
             blocking.add_job(fire, id=job.name, **job.trigger)
         click.echo(f"scheduler: {len(blocking.get_jobs())} jobs")

@@ -51,6 +51,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("HOCVU_LOGIN_RATE_LIMIT", "30 per minute"),
         "PASSWORD_HASH_METHOD": "scrypt",
+        # Number of reverse proxies in front of the app (X-Forwarded-For hops to trust).
+        "PROXY_COUNT": int(os.environ.get("HOCVU_PROXY_COUNT", "0")),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -10,6 +10,7 @@ from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import render_template
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -102,6 +103,13 @@ def init_app(app: APIFlask) -> None:
                 for name, msgs in location.items()
             }
         return respond(error.status_code, code, translate(message), fields, dict(error.headers or {}))
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(_error: IntegrityError) -> Any:
+        # Two requests raced past the same uniqueness check; the database kept one.
+        db.session.rollback()
+        code, message = STATUS_MESSAGES[409]
+        return respond(409, code, translate(message))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, current_app, redirect, request, session
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
-from app.security import is_api_request
+from app.security import is_api_request, safe_local_path
 
 bp = Blueprint("i18n", __name__)
 
@@ -24,11 +24,7 @@ def select_locale() -> str:
 def set_language(code: str) -> Response:
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.args.get("next", "/")
-    # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_local_path(request.args.get("next"), "/"))
 
 
 def init_app(app: Flask) -> None:

@@ -61,6 +61,11 @@ def _minimal_paths(paths: list[str]) -> list[str]:
     return result
 
 
+def is_top_admin(account: Account) -> bool:
+    """An admin grant on a top-level unit: may create top-level units and admin grants there."""
+    return any(g.role == Role.ADMIN and g.unit.parent_id is None for g in account.grants)
+
+
 def can_view_person(account: Account, person: Person) -> bool:
     return account.person_id == person.id or can(account, Role.HR, person.unit)
 

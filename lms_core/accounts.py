@@ -18,7 +18,7 @@ from sqlalchemy import (
     delete,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms_core import audit
@@ -27,7 +27,6 @@ from lms_core.errors import (
     N_,
     AccountLocked,
     AuthenticationFailed,
-    Conflict,
     NotFound,
     ValidationFailed,
 )
@@ -152,7 +151,7 @@ def create_account(session: Session, *, username: str, password: str, person: Pe
         )
     _check_password_strength(password)
     if session.scalar(select(Account.id).where(Account.username == username)):
-        raise Conflict(N_("Tên đăng nhập %(username)s đã tồn tại."), username=username)
+        raise ValidationFailed.single("username", N_("Tên đăng nhập %(username)s đã tồn tại."), username=username)
     password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
     account = Account(username=username, password_hash=password_hash, person=person)
     session.add(account)
@@ -172,8 +171,12 @@ def account_for_person(session: Session, person_id: int) -> Account | None:
 
 
 def set_password(account: Account, password: str) -> None:
+    """Set a new password; API tokens issued under the old one stop working."""
     _check_password_strength(password)
     account.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+    session = object_session(account)
+    if session is not None and account.id is not None:
+        session.execute(delete(ApiToken).where(ApiToken.account_id == account.id))
 
 
 def change_password(account: Account, current_password: str, new_password: str) -> None:
@@ -189,7 +192,11 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     for ``LOCK_DURATION``. The caller must commit even on failure, so the count sticks.
     """
     now = now or utcnow()
-    account = session.scalar(select(Account).where(Account.username == (username or "").strip().lower()))
+    # The row lock serialises concurrent attempts so no failure is lost (PostgreSQL;
+    # SQLite serialises writers anyway).
+    account = session.scalar(
+        select(Account).where(Account.username == (username or "").strip().lower()).with_for_update()
+    )
     if account is None:
         check_password_hash(_DUMMY_HASH, password or "")
         raise AuthenticationFailed(N_("Tên đăng nhập hoặc mật khẩu không đúng."))

@@ -12,7 +12,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from lms_core.db import Base
-from lms_core.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from lms_core.errors import N_, FieldError, NotFound, ValidationFailed
 from lms_core.events import PersonChanged, PersonCreated, record
 from lms_core.units import CODE_PATTERN, Unit
 
@@ -120,7 +120,7 @@ def save_position(
         raise ValidationFailed(errors)
     own_id = position.id if position else -1
     if session.scalar(select(Position.id).where(Position.code == code, Position.id != own_id)):
-        raise Conflict(N_("Mã vị trí %(code)s đã tồn tại."), code=code)
+        raise ValidationFailed.single("code", N_("Mã vị trí %(code)s đã tồn tại."), code=code)
     if position is None:
         position = Position(code=code)
         session.add(position)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from lms_core.db import Base, UtcDateTime, utcnow
+from lms_core.uow import Publisher, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,18 @@ def slot_for(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M")
 
 
-def run_once(session_factory: sessionmaker, job: str, func: Callable[[Session], object], slot: str) -> bool:
+def run_once(
+    session_factory: sessionmaker,
+    job: str,
+    func: Callable[[Session], object],
+    slot: str,
+    publish: Publisher | None = None,
+) -> bool:
     """Run ``func`` for ``(job, slot)`` unless another process already claimed it.
 
     Returns True when this call ran the job. ``func`` gets a fresh session and its work
-    is committed when it returns; a failure is recorded on the ``JobRun`` row.
+    is committed when it returns, through a unit of work so the events it records
+    reach the modules (``publish``); a failure is recorded on the ``JobRun`` row.
     """
     with session_factory() as session:
         run = JobRun(job=job, slot=slot, started_at=utcnow())
@@ -58,7 +66,7 @@ def run_once(session_factory: sessionmaker, job: str, func: Callable[[Session], 
             return False
         try:
             func(session)
-            session.commit()
+            UnitOfWork(session, publish).commit()
             run.status = "done"
         except Exception as exc:
             session.rollback()

@@ -20,7 +20,7 @@ from tincan import ActivityDefinition, Agent, AgentAccount, LanguageMap, Verb
 from tincan import Statement as XStatement
 
 from lms_core.db import Base, JsonDocument, UtcDateTime, utcnow
-from lms_core.errors import N_, Conflict, NotFound, ValidationFailed
+from lms_core.errors import N_, Conflict, ValidationFailed
 from lms_core.events import StatementStored, StatementVoided, record
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -182,20 +182,22 @@ def store_statement(
     activity_iri = obj.get("id") if object_type == "Activity" else None
     registration = (statement.get("context") or {}).get("registration")
 
-    if verb["id"] == VOIDED:
+    actor_key = agent_key(actor)
+    authority_key = agent_key(authority.agent)
+    if verb["id"] == VOIDED:  # only once everything is known to be valid
         _void_target(session, statement_id, obj)
 
     row = Statement(
         id=statement_id,
         statement=statement,
-        actor_key=agent_key(actor),
+        actor_key=actor_key,
         verb_id=verb["id"],
         activity_iri=activity_iri,
         registration=registration,
         timestamp=timestamp,
         stored=now,
         voided=False,
-        authority_key=agent_key(authority.agent),
+        authority_key=authority_key,
         source=authority.source,
         credit_trusted=authority.credit_trusted,
     )
@@ -217,13 +219,6 @@ def _void_target(session: Session, voiding_id: str, obj: dict[str, Any]) -> None
     if not target.voided:
         target.voided = True
         record(session, StatementVoided(target.id, voiding_id))
-
-
-def get_statement(session: Session, statement_id: str) -> Statement:
-    row = session.get(Statement, statement_id)
-    if row is None:
-        raise NotFound(N_("Không tìm thấy statement."))
-    return row
 
 
 def find_statements(

@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, String, and_, 
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from lms_core.db import Base
-from lms_core.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from lms_core.errors import N_, FieldError, NotFound, ValidationFailed
 from lms_core.events import UnitChanged, record
 
 
@@ -68,10 +68,6 @@ def subtree_filter(root_path: str) -> ColumnElement[bool]:
     return and_(Unit.path >= root_path, Unit.path < root_path[:-1] + "0")
 
 
-def subtree_ids(session: Session, root: Unit) -> Sequence[int]:
-    return session.scalars(select(Unit.id).where(subtree_filter(root.path))).all()
-
-
 def get_unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None:
@@ -109,7 +105,7 @@ def _validate(session: Session, code: str, name: str, kind: str, unit_id: int | 
         raise ValidationFailed([FieldError(f, m) for f, m in errors])
     clash = session.scalar(select(Unit.id).where(Unit.code == code, Unit.id != (unit_id or -1)))
     if clash is not None:
-        raise Conflict(N_("Mã đơn vị %(code)s đã tồn tại."), code=code)
+        raise ValidationFailed.single("code", N_("Mã đơn vị %(code)s đã tồn tại."), code=code)
 
 
 def create_unit(session: Session, *, code: str, name: str, kind: str, parent: Unit | None) -> Unit:

@@ -159,8 +159,7 @@ def _unit_id_for_code(code: str | None) -> int | None:
     if not code:
         return None
     unit = unit_by_code(db.session, code)
-    # An unknown code is a 404, like an unknown id: it reveals nothing about other scopes.
-    return unit.id if unit else -1
+    return unit.id if unit else -1  # an unknown code is a 404, like an unknown id
 
 
 # --- units ----------------------------------------------------------------------------
@@ -334,11 +333,18 @@ def update_person(person_id: int, data: dict[str, Any]) -> Any:
 @api.doc(summary="The person's account and role grants", responses={404: "The person has no account"})
 @requires(Role.HR)
 def get_person_account(person_id: int) -> Any:
-    person = services.person_for_hr(db.session, account_or_401(), person_id)
+    actor = account_or_401()
+    person = services.person_for_hr(db.session, actor, person_id)
     account = account_for_person(db.session, person.id)
     if account is None:
         raise NotFound(N_("Cán bộ này chưa có tài khoản."))
-    return account
+    return {
+        "id": account.id,
+        "username": account.username,
+        "person_id": account.person_id,
+        "active": account.active,
+        "grants": services.visible_grants(actor, account),
+    }
 
 
 @api.post("/people/<int:person_id>/account")

@@ -174,11 +174,14 @@ def people() -> str:
 @bp.get("/people/<int:person_id>")
 @requires(Role.HR)
 def person_page(person_id: int) -> str:
-    person = services.person_for_hr(db.session, account_or_401(), person_id)
+    actor = account_or_401()
+    person = services.person_for_hr(db.session, actor, person_id)
+    account = account_for_person(db.session, person.id)
     return render_template(
         "hr/person.html",
         person=person,
-        account=account_for_person(db.session, person.id),
+        account=account,
+        grants=services.visible_grants(actor, account) if account else [],
         category_labels=CATEGORY_LABELS,
         role_labels=ROLE_LABELS,
         errors={},
@@ -247,6 +250,7 @@ def create_account(person_id: int) -> Any:
             "hr/person.html",
             person=person,
             account=None,
+            grants=[],
             category_labels=CATEGORY_LABELS,
             role_labels=ROLE_LABELS,
             errors=field_errors(exc),

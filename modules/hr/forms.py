@@ -13,7 +13,10 @@ def optional_int(value: str | None) -> int | str | None:
     value = (value or "").strip()
     if not value:
         return None
-    return int(value) if value.isdigit() else value
+    try:
+        return int(value)
+    except ValueError:
+        return value
 
 
 def optional_date(value: str | None) -> date | str | None:

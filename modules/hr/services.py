@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from lms_core import access, accounts, audit, people, units
 from lms_core.accounts import Account, Role, RoleGrant
-from lms_core.errors import N_, NotFound, PermissionDenied
+from lms_core.errors import N_, NotFound, PermissionDenied, ValidationFailed
 from lms_core.people import Person, Position
 from lms_core.units import Unit
 
@@ -58,9 +58,16 @@ def unit_for_hr(session: Session, account: Account, unit_id: int) -> Unit:
     return unit
 
 
+def _unit_id(value: object, field: str) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    raise ValidationFailed.single(field, N_("Đơn vị không tồn tại."))
+
+
 def create_unit(session: Session, account: Account, *, code: str, name: str, kind: str, parent_id: int | None) -> Unit:
+    parent_id = _unit_id(parent_id, "parent_id")
     if parent_id is None:
-        if not access.has_role(account, Role.ADMIN):
+        if not access.is_top_admin(account):
             raise PermissionDenied(N_("Chỉ quản trị hệ thống được tạo đơn vị cấp cao nhất."))
         parent = None
     else:
@@ -89,10 +96,14 @@ def update_unit(
     active: bool,
 ) -> Unit:
     access.require(account, Role.HR, unit)
+    parent_id = _unit_id(parent_id, "parent_id")
     if parent_id != unit.parent_id:
         if parent_id is None:
-            raise PermissionDenied(N_("Chỉ quản trị hệ thống được tạo đơn vị cấp cao nhất."))
-        parent = unit_for_hr(session, account, parent_id)
+            if not access.is_top_admin(account):
+                raise PermissionDenied(N_("Chỉ quản trị hệ thống được tạo đơn vị cấp cao nhất."))
+            parent = None
+        else:
+            parent = unit_for_hr(session, account, parent_id)
         if unit.parent is not None:
             access.require(account, Role.HR, unit.parent)  # moving out needs rights on both sides
     else:
@@ -164,12 +175,13 @@ def list_people(
     if unit_id is not None:
         query = query.where(units.subtree_filter(unit_for_hr(session, account, unit_id).path))
     if text:
-        pattern = f"%{text.strip().lower()}%"
+        needle = text.strip().lower()
         query = query.where(
             or_(
-                func.lower(Person.full_name).like(pattern),
-                func.lower(Person.staff_code).like(pattern),
-                func.lower(Person.email).like(pattern),
+                *(
+                    func.lower(column).contains(needle, autoescape=True)
+                    for column in (Person.full_name, Person.staff_code, Person.email)
+                )
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -265,8 +277,7 @@ def grant_role(session: Session, account: Account, target: Account, *, role: str
     """Grant ``role`` over ``unit_id`` to ``target``. HR grants learner, mentor and HR
     roles within their own scope; only an admin grants the admin role."""
     unit = unit_for_hr(session, account, unit_id)
-    if target.person is not None:
-        access.require(account, Role.HR, target.person.unit)
+    _require_over_account(account, target)
     if role == Role.ADMIN and not access.can(account, Role.ADMIN, unit):
         raise PermissionDenied(N_("Chỉ quản trị hệ thống được cấp quyền quản trị."))
     grant = accounts.grant_role(session, target, role, unit)
@@ -281,11 +292,26 @@ def grant_role(session: Session, account: Account, target: Account, *, role: str
     return grant
 
 
+def _require_over_account(account: Account, target: Account) -> None:
+    # An account without a person (a service or admin account) belongs to no unit,
+    # so only a top-level admin manages its roles.
+    if target.person is not None:
+        access.require(account, Role.HR, target.person.unit)
+    elif not access.is_top_admin(account):
+        raise PermissionDenied(N_("Chỉ quản trị hệ thống được phân quyền cho tài khoản này."))
+
+
+def visible_grants(account: Account, target: Account) -> list[RoleGrant]:
+    """The target's grants over units the account manages (others are not its business)."""
+    return [g for g in target.grants if access.can(account, Role.HR, g.unit)]
+
+
 def revoke_role(session: Session, account: Account, grant_id: int) -> None:
     grant = session.get(RoleGrant, grant_id)
     if grant is None:
         raise NotFound(N_("Không tìm thấy quyền đã cấp."))
     access.require(account, Role.HR, grant.unit)
+    _require_over_account(account, grant.account)
     if grant.role == Role.ADMIN and not access.can(account, Role.ADMIN, grant.unit):
         raise PermissionDenied(N_("Chỉ quản trị hệ thống được thu hồi quyền quản trị."))
     audit.log(

@@ -3,7 +3,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms_core import units
-from lms_core.errors import Conflict, ValidationFailed
+from lms_core.errors import ValidationFailed
 from lms_core.units import Unit
 
 
@@ -62,8 +62,9 @@ def test_a_unit_cannot_move_below_itself(db_session: Session) -> None:
 
 def test_bad_and_duplicate_codes_are_refused(db_session: Session) -> None:
     make_tree(db_session)
-    with pytest.raises(Conflict):
+    with pytest.raises(ValidationFailed) as duplicate:
         units.create_unit(db_session, code="GL-SNV", name="Trùng mã", kind="department", parent=None)
+    assert [e.field for e in duplicate.value.errors] == ["code"]
     db_session.rollback()
     with pytest.raises(ValidationFailed) as caught:
         units.create_unit(db_session, code="mã có dấu", name="", kind="hamlet", parent=None)
