@@ -30,6 +30,7 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt
 run: install
 	HOCVU_ENV=development $(FLASK) db upgrade
 	HOCVU_ENV=development $(FLASK) demo seed
+	HOCVU_ENV=development $(FLASK) content import content/
 	HOCVU_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-dev

@@ -10,7 +10,7 @@ from apiflask import APIFlask
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import auth, cli, errors, i18n, security, views
+from app import auth, cli, errors, i18n, markdown, security, views
 from app.config import INSTANCE, load
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms_core import accounts, models  # noqa: F401  (registers every core table on the metadata)
@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    markdown.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(auth.api)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -16,6 +17,7 @@ from lms_core.scheduler import run_once, slot_for
 from lms_core.uow import UnitOfWork
 
 demo_cli = AppGroup("demo", help="Demo data.")
+content_cli = AppGroup("content", help="Course and checklist content.")
 jobs_cli = AppGroup("jobs", help="Scheduled jobs.")
 
 
@@ -37,6 +39,30 @@ def demo_seed(password: str) -> None:
         f"Demo data ready: {len(data.units)} units, {len(data.people)} people, "
         f"accounts {', '.join(sorted(data.accounts))}."
     )
+
+
+@content_cli.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def content_import(directory: Path) -> None:
+    """Validate every content file under DIRECTORY, then import them all in one transaction.
+
+    Nothing is imported when any file is wrong; each error names the file and the line.
+    """
+    registry = current_app.extensions["hocvu_registry"]
+    site_url = current_app.config["SITE_URL"]
+    errors = [e for found in registry.hook.hocvu_content_validate(session=db.session, root=directory,
+                                                                   site_url=site_url) for e in found]
+    if errors:
+        for error in sorted(errors, key=lambda e: (str(e.path), e.line)):
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"{len(errors)} error(s): nothing was imported")
+    with UnitOfWork(db.session, registry.publish) as uow:
+        lines = [line for found in registry.hook.hocvu_content_apply(session=db.session, root=directory,
+                                                                     site_url=site_url) for line in found]
+        uow.commit()
+    for line in lines:
+        click.echo(line)
+    click.echo(f"content import: {len(lines)} item(s) checked")
 
 
 def _job(name: str):  # type: ignore[no-untyped-def]
@@ -91,5 +117,6 @@ def scheduler_command(app: Flask) -> click.Command:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
+    app.cli.add_command(content_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(scheduler_command(app))

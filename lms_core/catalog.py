@@ -69,6 +69,12 @@ class CurriculumItem(Base):
     activity: Mapped[Activity] = relationship()
 
 
+def activity_iri(site_url: str, type: str, slug: str) -> str:
+    """The stable IRI of a HocVu activity: ``{site}/activities/{type}/{slug}``. A course's
+    quiz is the activity ``quiz/{course slug}``; versions never change the IRI."""
+    return f"{site_url.rstrip('/')}/activities/{type}/{slug}"
+
+
 def activity_by_iri(session: Session, iri: str) -> Activity | None:
     return session.scalar(select(Activity).where(Activity.iri == iri))
 

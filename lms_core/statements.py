@@ -71,6 +71,11 @@ class Authority:
     credit_trusted: bool
 
 
+def hocvu_authority(site_url: str, module: str) -> Authority:
+    """The authority of statements HocVu's own services write: trusted to award credit."""
+    return Authority(account_agent(site_url, "hocvu", "HocVu"), f"hocvu:{module}", True)
+
+
 def agent_key(agent: dict[str, Any]) -> str:
     """A canonical key for an Agent or identified Group from its inverse functional
     identifier, so the same person always maps to the same indexed value."""

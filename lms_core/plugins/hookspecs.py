@@ -8,10 +8,12 @@ Implementations may accept fewer arguments than the spec offers.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lms_core.content import ContentError
 from lms_core.events import Event
 from lms_core.plugins import hookspec
 
@@ -34,4 +36,24 @@ def hocvu_demo_seed(session: Session, demo: Any) -> None:
     Called by ``flask --app wsgi demo seed`` after the core demo data (units, positions,
     people, accounts) exists; ``demo`` is the ``lms_core.demo.DemoData`` with lookups by
     code. Must be idempotent: a second run changes nothing. Caller commits.
+    """
+
+
+@hookspec
+def hocvu_content_validate(session: Session, root: Path, site_url: str) -> list[ContentError]:
+    """Check the module's content files under ``root`` (e.g. ``root / "courses"``) and
+    return every problem found; an empty list when all is well. Must not write anything.
+
+    Called by ``flask --app wsgi content import DIR`` for every module before any module
+    imports; one error anywhere stops the whole import.
+    """
+
+
+@hookspec
+def hocvu_content_apply(session: Session, root: Path, site_url: str) -> list[str]:
+    """Import the module's (already validated) content files under ``root`` into the
+    catalog and the module's tables; return one summary line per item ("course X v2:
+    created"). Must be idempotent: importing unchanged files changes nothing.
+
+    All modules apply in one transaction, which the caller commits.
     """
