@@ -10,7 +10,7 @@ from apiflask import APIFlask
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import auth, cli, errors, i18n, markdown, security, views
+from app import auth, catalog, cli, errors, i18n, markdown, security, views
 from app.config import INSTANCE, load
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms_core import accounts, models  # noqa: F401  (registers every core table on the metadata)
@@ -62,8 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     markdown.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(auth.api)
-    csrf.exempt(auth.api)
+    for api_blueprint in (auth.api, catalog.api):
+        app.register_blueprint(api_blueprint)
+        csrf.exempt(api_blueprint)
     for loaded in registry.modules:
         manifest = loaded.manifest
         for ref in manifest.blueprints:

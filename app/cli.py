@@ -50,15 +50,21 @@ def content_import(directory: Path) -> None:
     """
     registry = current_app.extensions["hocvu_registry"]
     site_url = current_app.config["SITE_URL"]
-    errors = [e for found in registry.hook.hocvu_content_validate(session=db.session, root=directory,
-                                                                   site_url=site_url) for e in found]
+    errors = [
+        e
+        for found in registry.hook.hocvu_content_validate(session=db.session, root=directory, site_url=site_url)
+        for e in found
+    ]
     if errors:
         for error in sorted(errors, key=lambda e: (str(e.path), e.line)):
             click.echo(str(error), err=True)
         raise click.ClickException(f"{len(errors)} error(s): nothing was imported")
     with UnitOfWork(db.session, registry.publish) as uow:
-        lines = [line for found in registry.hook.hocvu_content_apply(session=db.session, root=directory,
-                                                                     site_url=site_url) for line in found]
+        lines = [
+            line
+            for found in registry.hook.hocvu_content_apply(session=db.session, root=directory, site_url=site_url)
+            for line in found
+        ]
         uow.commit()
     for line in lines:
         click.echo(line)

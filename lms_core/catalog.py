@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import (
     Boolean,
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from lms_core.db import Base
 from lms_core.errors import N_, FieldError, NotFound, ValidationFailed
 from lms_core.people import Field, Position
+from lms_core.statements import Statement
 
 
 class ActivityType(enum.StrEnum):
@@ -50,6 +52,21 @@ class Activity(Base):
     module: Mapped[str | None] = mapped_column(String(40))
 
     field: Mapped[Field | None] = relationship()
+
+
+class ActivityVersion(Base):
+    """What an activity was at each version, so credit earned on version N keeps version
+    N's periods and field after the activity changes."""
+
+    __tablename__ = "activity_versions"
+    __table_args__ = (UniqueConstraint("activity_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    field_code: Mapped[str | None] = mapped_column(ForeignKey("fields.code"))
+    periods: Mapped[int] = mapped_column(Integer)
 
 
 class CurriculumItem(Base):
@@ -117,7 +134,22 @@ def upsert_activity(
     activity.module, activity.active = module, active
     session.add(activity)
     session.flush()
+    snapshot = session.scalar(
+        select(ActivityVersion).where(ActivityVersion.activity_id == activity.id, ActivityVersion.version == version)
+    ) or ActivityVersion(activity_id=activity.id, version=version)
+    snapshot.title, snapshot.field_code, snapshot.periods = title, field_code, periods
+    session.add(snapshot)
+    session.flush()
     return activity
+
+
+def activity_version(session: Session, activity: Activity, version: int | None) -> ActivityVersion | None:
+    """The activity as it was at ``version`` (None: the current version)."""
+    return session.scalar(
+        select(ActivityVersion).where(
+            ActivityVersion.activity_id == activity.id, ActivityVersion.version == (version or activity.version)
+        )
+    )
 
 
 def set_curriculum_item(
@@ -142,3 +174,60 @@ def curriculum(session: Session, position_id: int) -> Sequence[CurriculumItem]:
         .where(CurriculumItem.position_id == position_id, Activity.active.is_(True))
         .order_by(case((CurriculumItem.required.is_(True), 0), else_=1), Activity.title)
     ).all()
+
+
+CREDITING_VERBS = (
+    "http://adlnet.gov/expapi/verbs/completed",
+    "http://adlnet.gov/expapi/verbs/passed",
+    "http://adlnet.gov/expapi/verbs/attended",
+)
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    """One activity as a person sees it: ``required`` for their position or not, and a
+    ``status`` from their own statements: not_started, in_progress or completed."""
+
+    activity: Activity
+    required: bool
+    in_curriculum: bool
+    status: str
+
+
+def catalog_for(
+    session: Session, *, position_id: int | None, actor_key: str, types: Sequence[str] | None = None
+) -> list[CatalogItem]:
+    """Every active activity (of ``types``, except quizzes, which belong to their course),
+    ordered: required for the position, then its electives, then the rest; by title.
+
+    Status comes from the statement store: completed when a non-voided completed, passed
+    or attended statement by the actor exists, in progress when any statement does."""
+    query = select(Activity).where(Activity.active.is_(True), Activity.type != ActivityType.QUIZ)
+    if types:
+        query = query.where(Activity.type.in_(types))
+    activities = session.scalars(query).all()
+    plan = {}
+    if position_id is not None:
+        plan = {
+            item.activity_id: item.required
+            for item in session.scalars(select(CurriculumItem).where(CurriculumItem.position_id == position_id))
+        }
+    seen: dict[str, set[str]] = {}
+    rows = session.execute(
+        select(Statement.activity_iri, Statement.verb_id)
+        .where(Statement.actor_key == actor_key, Statement.voided.is_(False))
+        .where(Statement.activity_iri.in_([a.iri for a in activities]))
+        .distinct()
+    )
+    for iri, verb in rows:
+        seen.setdefault(iri, set()).add(verb)
+
+    def status(activity: Activity) -> str:
+        verbs = seen.get(activity.iri, set())
+        if verbs & set(CREDITING_VERBS):
+            return "completed"
+        return "in_progress" if verbs else "not_started"
+
+    items = [CatalogItem(a, plan.get(a.id, False), a.id in plan, status(a)) for a in activities]
+    items.sort(key=lambda i: (not i.required, not i.in_curriculum, i.activity.title))
+    return items

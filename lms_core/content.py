@@ -43,7 +43,9 @@ def load_yaml(path: Path) -> tuple[Any, LineOf]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ContentError(path, mark.line + 1 if mark else 0, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise ContentError(
+            path, mark.line + 1 if mark else 0, f"invalid YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
 
     def line_of(*keys: Any) -> int:
         current = node

@@ -2,7 +2,7 @@
 
 from lms_core.accounts import Account, ApiToken, RoleGrant
 from lms_core.audit import AuditEntry
-from lms_core.catalog import Activity, CurriculumItem
+from lms_core.catalog import Activity, ActivityVersion, CurriculumItem
 from lms_core.db import Base
 from lms_core.people import Field, Person, Position
 from lms_core.scheduler import JobRun
@@ -12,6 +12,7 @@ from lms_core.units import Unit
 __all__ = [
     "Account",
     "Activity",
+    "ActivityVersion",
     "ApiToken",
     "AuditEntry",
     "Base",

@@ -99,6 +99,11 @@ def account_agent(home_page: str, name: str, display_name: str | None = None) ->
     return agent.as_version(XAPI_VERSION)
 
 
+def account_key(home_page: str, name: str) -> str:
+    """``agent_key`` of ``account_agent(home_page, name)``: a person's indexed actor key."""
+    return f"account:{home_page}|{name}"
+
+
 def build_statement(
     *,
     actor: dict[str, Any],

@@ -57,3 +57,16 @@ def hocvu_content_apply(session: Session, root: Path, site_url: str) -> list[str
 
     All modules apply in one transaction, which the caller commits.
     """
+
+
+@hookspec(firstresult=True)
+def hocvu_credit_refusal(session: Session, statement: Any, activity: Any) -> str | None:
+    """Say why a qualifying statement must not award credit, or return None to allow it.
+
+    ``statement`` is the stored ``lms_core.statements.Statement`` row, ``activity`` its
+    ``lms_core.catalog.Activity``. The module owning the activity type answers (e.g. the
+    checklists module refuses a checklist statement whose ``context.instructor`` is not
+    the official's assigned mentor); the first non-None answer wins and is shown to the
+    official as the reason. Called by the credits module, also when rebuilding, so the
+    answer must depend only on the database, never on the current time.
+    """
