@@ -13,7 +13,7 @@ from app.security import account_or_401, requires, unit_of_work
 from lms_core import units
 from lms_core.accounts import ROLE_LABELS, Role, account_for_person
 from lms_core.errors import N_, ValidationFailed
-from lms_core.people import CATEGORY_LABELS, Field, get_position
+from lms_core.people import CATEGORY_LABELS, PERSON_FIELDS, Field, get_position
 from lms_core.units import UNIT_KIND_LABELS
 from modules.hr import forms, services
 
@@ -210,20 +210,7 @@ def person_form(person_id: int | None = None) -> Any:
             return _saved(N_("Đã lưu thông tin cán bộ."), "hr.person_page", person_id=person.id)
         values: dict[str, Any] = dict(request.form)
     elif person is not None:
-        values = {
-            key: getattr(person, key)
-            for key in (
-                "staff_code",
-                "full_name",
-                "email",
-                "category",
-                "unit_id",
-                "position_id",
-                "is_leader",
-                "start_date",
-                "active",
-            )
-        }
+        values = {key: getattr(person, key) for key in PERSON_FIELDS}
     else:
         values = {"unit_id": request.args.get("unit", ""), "category": "cong_chuc", "active": True}
     return render_template(
