@@ -23,6 +23,7 @@ from lms_core.db import Base
 from lms_core.errors import N_, FieldError, NotFound, ValidationFailed
 from lms_core.people import Field, Position
 from lms_core.statements import Statement
+from lms_core.text import vietnamese_sort_key
 
 
 class ActivityType(enum.StrEnum):
@@ -229,5 +230,5 @@ def catalog_for(
         return "in_progress" if verbs else "not_started"
 
     items = [CatalogItem(a, plan.get(a.id, False), a.id in plan, status(a)) for a in activities]
-    items.sort(key=lambda i: (not i.required, not i.in_curriculum, i.activity.title))
+    items.sort(key=lambda i: (not i.required, not i.in_curriculum, vietnamese_sort_key(i.activity.title)))
     return items

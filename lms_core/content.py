@@ -8,20 +8,29 @@ nothing when any file is wrong; errors name the file and the line.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 
-@dataclass(frozen=True)
-class ContentError:
-    """One problem in a content file; ``line`` is 1-based, 0 when the whole file is meant."""
+class ContentError(Exception):
+    """One problem in a content file; ``line`` is 1-based, 0 when the whole file is meant.
+    Returned in lists by the validate hooks, raised by ``load_yaml``."""
 
-    path: Path
-    line: int
-    message: str
+    def __init__(self, path: Path, line: int, message: str) -> None:
+        super().__init__(message)
+        self.path, self.line, self.message = path, line, message
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ContentError) and (self.path, self.line, self.message) == (
+            other.path,
+            other.line,
+            other.message,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.line, self.message))
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"

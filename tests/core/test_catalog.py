@@ -66,3 +66,28 @@ def test_each_version_keeps_its_own_periods(db_session: Session) -> None:
     assert (course.version, course.periods) == (2, 6)
     assert activity_version(db_session, course, 1).periods == 4
     assert activity_version(db_session, course, None).title == "Đấu thầu (sửa đổi)"
+
+
+def test_vietnamese_alphabetical_order() -> None:
+    from lms_core.text import vietnamese_sort_key
+
+    titles = [
+        "Y tế cơ sở",
+        "Đấu thầu",
+        "Dự án đầu tư",
+        "Ăn uống",
+        "An toàn",
+        "Bảo vệ môi trường",
+        "Ứng dụng AI",
+        "Uỷ ban",
+    ]
+    assert sorted(titles, key=vietnamese_sort_key) == [
+        "An toàn",
+        "Ăn uống",
+        "Bảo vệ môi trường",
+        "Dự án đầu tư",
+        "Đấu thầu",
+        "Uỷ ban",
+        "Ứng dụng AI",
+        "Y tế cơ sở",
+    ]
