@@ -68,12 +68,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def configure_engine(engine: Engine) -> Engine:
-    """Apply HocVu's per-connection settings (foreign keys and WAL on SQLite)."""
+    """Apply HocVu's per-connection settings on SQLite: foreign keys, WAL, Unicode lower(),
+    and transactions SQLAlchemy begins itself. pysqlite's own implicit BEGIN comes too late
+    for savepoints (a row written in the first savepoint survived a rollback), so its
+    transaction handling is switched off and BEGIN is emitted explicitly, as SQLAlchemy's
+    SQLite documentation recommends."""
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 

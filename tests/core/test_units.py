@@ -74,3 +74,10 @@ def test_bad_and_duplicate_codes_are_refused(db_session: Session) -> None:
 def test_ancestors_root_first(db_session: Session) -> None:
     tree = make_tree(db_session)
     assert [u.code for u in units.ancestors(db_session, tree["ward"])] == ["GL"]
+
+
+def test_rollback_undoes_work_done_in_a_savepoint(db_session: Session) -> None:
+    with db_session.begin_nested():
+        units.create_unit(db_session, code="TAM", name="Tạm", kind="commune", parent=None)
+    db_session.rollback()
+    assert db_session.scalar(select(Unit).where(Unit.code == "TAM")) is None
