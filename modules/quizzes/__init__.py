@@ -1,0 +1,1 @@
+"""Quizzes: the timed, server-graded quiz that closes each short online course."""
