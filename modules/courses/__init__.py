@@ -1,0 +1,1 @@
+"""Short online courses: content import, lessons, progress and completion (with the quiz)."""
