@@ -1,0 +1,1 @@
+"""Practical checklists per job position, signed off on the job by mentors."""
