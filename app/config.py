@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 # Modules enabled by default, in any order (the registry sorts them by dependency).
-DEFAULT_MODULES = ["hr"]
+DEFAULT_MODULES = ["hr", "quizzes", "courses", "checklists"]
 
 
 class ConfigError(RuntimeError):
@@ -43,7 +43,7 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'hocvu.db'}"),
         "MODULES": modules.split(",") if modules else list(DEFAULT_MODULES),
         # The xAPI account homePage of every person, and the base of activity IRIs.
-        "SITE_URL": os.environ.get("HOCVU_SITE_URL", "http://127.0.0.1:5000"),
+        "SITE_URL": os.environ.get("HOCVU_SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PERIOD_MINUTES": int(os.environ.get("HOCVU_PERIOD_MINUTES", "45")),
         "TIMEZONE": "Asia/Ho_Chi_Minh",
         "REDIS_URL": redis_url,

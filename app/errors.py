@@ -10,7 +10,7 @@ from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import render_template
 from flask_babel import gettext
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -110,6 +110,18 @@ def init_app(app: APIFlask) -> None:
         db.session.rollback()
         code, message = STATUS_MESSAGES[409]
         return respond(409, code, translate(message))
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError) -> Any:
+        # SQLite refuses a write by a transaction that read before another writer
+        # committed ("database is locked"): the other request won; this one may retry.
+        db.session.rollback()
+        if "database is locked" not in str(error.orig):
+            log.exception("database error")
+            code, message = STATUS_MESSAGES[500]
+            return respond(500, code, translate(message))
+        code, message = STATUS_MESSAGES[409]
+        return respond(409, code, translate(N_("Dữ liệu vừa được người khác thay đổi. Vui lòng thử lại.")))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

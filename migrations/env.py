@@ -47,10 +47,14 @@ def get_metadata():
 def render_item(type_, obj, autogen_context):
     """Render HocVu's TypeDecorators as the database type they store, so revisions
     never import application code that may change later."""
+    from sqlalchemy.dialects.postgresql import JSONB
     from sqlalchemy.types import TypeDecorator
 
+    if type_ == "type" and isinstance(obj, JSONB):
+        # The default rendering names sqlalchemy's Text without importing it.
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "postgresql.JSONB()"
     if type_ == "type" and isinstance(obj, TypeDecorator):
-        autogen_context.imports.add("import sqlalchemy as sa")
         return f"sa.{obj.impl!r}"
     return False
 

@@ -1,5 +1,6 @@
 """Sign-in, tokens, lock-out, rate limiting, CSRF, errors and language."""
 
+import re
 from typing import Any
 
 from tests.conftest import TEST_PASSWORD, bearer, login
@@ -130,7 +131,7 @@ def test_openapi_documents_every_api_route(app: Any, client: Any) -> None:
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and rule.rule != "/api/v1/openapi.json":
-            path = rule.rule.replace("<int:", "<").replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method) in documented, (path, method)
     assert "BearerAuth" in spec["components"]["securitySchemes"]
