@@ -1,6 +1,7 @@
 """Run every benchmark; each prints its figures and the baseline measured in the same run."""
 
-from bench import units_subtree
+from bench import credits, units_subtree
 
 if __name__ == "__main__":
     units_subtree.main()
+    credits.main()

@@ -1,0 +1,75 @@
+"""The credits module's declaration and hooks.
+
+The engine is headless and takes the site URL and the refusal hook as arguments; this
+file adapts them from the running app (``current_app``: its config and its registry) or,
+outside any app (a script, the benchmarks), from ``bind(registry, site_url=…)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from lms_core.errors import N_
+from lms_core.events import Event
+from lms_core.plugins import hookimpl
+from lms_core.plugins.manifest import ModuleManifest, NavItem
+from modules.credits import engine
+from modules.credits.requirements import seed_demo_rules
+
+MANIFEST = ModuleManifest(
+    name="credits",
+    title=N_("Ghi nhận số tiết bồi dưỡng"),
+    models="modules.credits.models",
+    blueprints=("modules.credits.controllers:bp",),
+    api_blueprints=("modules.credits.api:api",),
+    cli=("modules.credits.cli:credits",),
+    nav=(
+        NavItem("credits.my_hours", N_("Giờ học của tôi")),
+        NavItem("credits.rules", N_("Quy định số tiết"), roles=("hr",)),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    site_url: str
+    refusal: engine.Refusal | None
+
+
+_bound: dict[str, Any] = {}
+
+
+def bind(registry: Any, *, site_url: str) -> None:
+    """Use ``registry``'s ``hocvu_credit_refusal`` and ``site_url`` when events are
+    published outside a Flask app (scripts, benchmarks, headless tests)."""
+    _bound["registry"] = registry
+    _bound["site_url"] = site_url
+
+
+def settings() -> Settings:
+    """The site URL and the refusal adapter: the running app's, else the bound ones."""
+    if has_app_context() and "hocvu_registry" in current_app.extensions:
+        registry = current_app.extensions["hocvu_registry"]
+        return Settings(current_app.config["SITE_URL"], engine.refusal_from_hook(registry.hook))
+    if "registry" not in _bound:
+        raise RuntimeError(
+            "credits: no app context and no bound registry; call modules.credits.plugin.bind(registry, site_url=…)"
+        )
+    return Settings(_bound["site_url"], engine.refusal_from_hook(_bound["registry"].hook))
+
+
+@hookimpl
+def hocvu_event(session: Session, event: Event) -> None:
+    if not isinstance(event, engine.HANDLED_EVENTS):
+        return
+    current = settings()
+    engine.handle_event(session, event, site_url=current.site_url, refusal=current.refusal)
+
+
+@hookimpl
+def hocvu_demo_seed(session: Session, demo: Any) -> None:
+    seed_demo_rules(session, demo)

@@ -1,0 +1,111 @@
+"""The hours page and the rules form in a real Chromium on a phone-sized screen.
+
+Playwright's sync API refuses to start while another instance runs in the same thread
+(tests/browser keeps one open for the whole session), so each scenario drives its own
+Chromium from a worker thread, as tests/modules/courses does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.browser.conftest import CHROMIUM, screenshot
+from tests.conftest import TEST_PASSWORD
+from tests.modules.credits.test_api import complete
+
+pytestmark = pytest.mark.browser
+
+
+def in_own_thread(scenario: Callable[[Any], None]) -> None:
+    """Run ``scenario(page)`` with a 360 × 740 Vietnamese page, in a thread of its own."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it with apt-get)")
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM),
+                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+                )
+                try:
+                    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+                    scenario(context.new_page())
+                finally:
+                    browser.close()
+        except BaseException as exc:  # re-raised in the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "the browser scenario did not finish in 120 s"
+    if failure:
+        raise failure[0]
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+
+
+def assert_fits_the_screen(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"page is {width}px wide on a {page.viewport_size['width']}px screen"
+
+
+def test_an_official_reads_their_hours_on_a_phone(
+    credits_app: Any, live_server: str, demo: Any, app_db: Session
+) -> None:
+    complete(credits_app, app_db, "GL-00001", "dau-thau", "2026-03-10T09:00:00+07:00", periods=8)
+    complete(credits_app, app_db, "GL-00001", "dau-thau", "2026-05-10T09:00:00+07:00", periods=8)
+
+    def scenario(page: Any) -> None:
+        sign_in(page, live_server, "demo.official")
+        page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Giờ học của tôi").click()
+        page.get_by_label("Năm", exact=True).select_option("2026")
+        page.get_by_role("button", name="Xem").click()
+        progress = page.get_by_role("progressbar")
+        assert progress.get_attribute("value") == "8" and progress.get_attribute("max") == "40"
+        assert "8 / 40 tiết" in page.get_by_role("region", name="Số tiết năm 2026").inner_text()
+        assert page.get_by_text("Còn thiếu 32 tiết.").is_visible()
+        not_counted = page.get_by_role("region", name="Kết quả không được tính").inner_text()
+        assert "mỗi hoạt động chỉ tính một lần" in not_counted
+        assert_fits_the_screen(page)
+        screenshot(page, "credits-hours-360")
+
+    in_own_thread(scenario)
+
+
+def test_hr_sets_a_rule_on_a_phone(credits_app: Any, live_server: str, demo: Any) -> None:
+    def scenario(page: Any) -> None:
+        sign_in(page, live_server, "demo.hr")
+        page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Quy định số tiết").click()
+        page.get_by_role("link", name="Thêm quy định").click()
+        page.get_by_label("Tên quy định").fill("")
+        page.get_by_role("button", name="Lưu").click()
+        assert "Tên quy định không được để trống" in page.get_by_role("alert").inner_text()
+        assert page.get_by_label("Tên quy định").get_attribute("aria-invalid") == "true"
+        page.get_by_label("Tên quy định").fill("Công chức cấp xã 2026")
+        page.get_by_label("Loại cán bộ").select_option("cong_chuc")
+        page.get_by_text("Giới hạn số tiết được tính (không bắt buộc)").click()
+        page.get_by_label("Tối đa số tiết học trực tuyến").fill("24")
+        assert_fits_the_screen(page)
+        screenshot(page, "credits-rule-form-360")
+        page.get_by_role("button", name="Lưu").click()
+        assert page.get_by_role("status").inner_text() == "Đã lưu quy định."
+        assert page.get_by_role("link", name="Sửa Công chức cấp xã 2026").is_visible()
+        assert_fits_the_screen(page)
+        screenshot(page, "credits-rules-360")
+
+    in_own_thread(scenario)
