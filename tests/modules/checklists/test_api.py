@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms_core.audit import AuditEntry
+from lms_core.catalog import Activity
 from lms_core.statements import VOIDED, Statement
 from modules.checklists.models import SignOff
 from tests.conftest import bearer
@@ -142,6 +146,24 @@ def test_completion_by_api_then_hr_revokes_it(web: Any, app_db: Session) -> None
     detail = web.get(f"/api/v1/people/{person_id}/checklists/{SLUG}", headers=hr).get_json()
     assert detail["status"] == "in_progress" and detail["done"] == 11
     assert web.post(url, json={"reason": "Lần nữa"}, headers=hr).status_code == 404
+
+
+def test_a_revoked_sign_off_withdraws_the_credited_periods_at_once(web: Any, app_db: Session) -> None:
+    if "credits" not in web.application.config["MODULES"]:
+        pytest.skip("the credits module is not enabled")
+    official, mentor, hr = bearer(web, "demo.official"), bearer(web, "demo.mentor"), bearer(web, "demo.hr")
+    person_id = web.demo.people["GL-00001"].id
+    year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+    hours_url = f"/api/v1/people/{person_id}/hours?year={year}"
+    before = web.get(hours_url, headers=official).get_json()["credited"]
+    submit_everything(web, official)
+    for entry in web.get("/api/v1/mentor/queue", headers=mentor).get_json()["items"]:
+        assert web.post(entry["sign_off_url"], json={}, headers=mentor).status_code == 200
+    periods = app_db.scalar(select(Activity.periods).where(Activity.iri == IRI))
+    assert web.get(hours_url, headers=official).get_json()["credited"] == before + periods
+    revoke = f"/api/v1/people/{person_id}/checklists/{SLUG}/items/s3-2/revoke"
+    assert web.post(revoke, json={"reason": "Tờ trình chưa đúng mẫu."}, headers=hr).status_code == 200
+    assert web.get(hours_url, headers=official).get_json()["credited"] == before
 
 
 def test_hr_assigns_and_ends_mentors(web: Any, app_db: Session) -> None:
