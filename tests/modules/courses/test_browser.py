@@ -7,46 +7,15 @@ Chromium from a worker thread.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, live_server, screenshot  # noqa: F401  (live_server: a fixture)
+from tests.browser.conftest import CHROMIUM, in_own_thread, live_server, screenshot  # noqa: F401  (live_server: a fixture)
 from tests.conftest import TEST_PASSWORD
 from tests.modules.courses.helpers import CONTENT, SLUG
 
 pytestmark = pytest.mark.browser
-
-
-def in_own_thread(scenario: Callable[[Any], None]) -> None:
-    """Run ``scenario(page)`` with a 390 × 844 Vietnamese page, in a thread of its own."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=str(CHROMIUM),
-                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-                )
-                try:
-                    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
-                    scenario(context.new_page())
-                finally:
-                    browser.close()
-        except BaseException as exc:  # re-raised in the test's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=120)
-    assert not thread.is_alive(), "the browser scenario did not finish in 120 s"
-    if failure:
-        raise failure[0]
 
 
 def fits(page: Any) -> None:
@@ -91,4 +60,4 @@ def test_a_lesson_on_a_phone(live_server: str, app: Any, demo: Any) -> None:  # 
         fits(page)
         screenshot(page, "courses-course-390")
 
-    in_own_thread(scenario)
+    in_own_thread(scenario, width=390, height=844)

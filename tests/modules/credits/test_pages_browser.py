@@ -7,49 +7,16 @@ Chromium from a worker thread, as tests/modules/courses does.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import CHROMIUM, screenshot
+from tests.browser.conftest import in_own_thread, screenshot
 from tests.conftest import TEST_PASSWORD
 from tests.modules.credits.test_api import complete
 
 pytestmark = pytest.mark.browser
-
-
-def in_own_thread(scenario: Callable[[Any], None]) -> None:
-    """Run ``scenario(page)`` with a 360 × 740 Vietnamese page, in a thread of its own."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make test installs it with apt-get)")
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=str(CHROMIUM),
-                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-                )
-                try:
-                    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
-                    scenario(context.new_page())
-                finally:
-                    browser.close()
-        except BaseException as exc:  # re-raised in the test's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=120)
-    assert not thread.is_alive(), "the browser scenario did not finish in 120 s"
-    if failure:
-        raise failure[0]
 
 
 def sign_in(page: Any, base: str, username: str) -> None:

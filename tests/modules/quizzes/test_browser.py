@@ -8,8 +8,6 @@ Chromium from a worker thread; the test's thread only waits for it.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,43 +16,12 @@ from sqlalchemy.orm import Session
 
 from lms_core.db import utcnow
 from modules.quizzes.models import Attempt
-from tests.browser.conftest import CHROMIUM, live_server, screenshot  # noqa: F401  (live_server: a fixture)
+from tests.browser.conftest import CHROMIUM, in_own_thread, live_server, screenshot  # noqa: F401  (live_server: a fixture)
 from tests.conftest import TEST_PASSWORD
 from tests.modules.quizzes.conftest import CONTENT, SLUG, fresh
 
 pytestmark = pytest.mark.browser
 WIDTH = 360
-
-
-def in_own_thread(scenario: Callable[[Any], None]) -> None:
-    """Run ``scenario(page)`` with a 360 × 740 Vietnamese page, in a thread of its own."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make test installs it with apt-get)")
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=str(CHROMIUM),
-                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-                )
-                try:
-                    context = browser.new_context(viewport={"width": WIDTH, "height": 740}, locale="vi-VN")
-                    scenario(context.new_page())
-                finally:
-                    browser.close()
-        except BaseException as exc:  # re-raised in the test's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=120)
-    assert not thread.is_alive(), "the browser scenario did not finish in 120 s"
-    if failure:
-        raise failure[0]
 
 
 @pytest.fixture
