@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from app.errors import field_errors, translate
 from app.extensions import db
+from app.forms import optional_int
 from app.security import account_or_401, requires, unit_of_work
 from lms_core import access
 from lms_core.accounts import Role
@@ -92,39 +93,29 @@ def _field_names() -> dict[str, str]:
     return {f.code: f.name for f in db.session.scalars(select(Field))}
 
 
-def _optional_int(value: str | None) -> int | str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return value
-
-
 def rule_form_data(form: MultiDict[str, str], fields: list[Field]) -> dict[str, Any]:
     """The submitted rule form as the service's data; unparsable numbers go through as
     they came, so the service reports them with the other fields."""
     leader = form.get("is_leader", "")
     caps: list[dict[str, Any]] = []
-    online = _optional_int(form.get("cap_online"))
+    online = optional_int(form.get("cap_online"))
     if online is not None:
         caps.append({"kind": "online", "value": None, "max_periods": online})
     for item in fields:
-        value = _optional_int(form.get(f"cap_field_{item.code}"))
+        value = optional_int(form.get(f"cap_field_{item.code}"))
         if value is not None:
             caps.append({"kind": "field", "value": item.code, "max_periods": value})
     for kind in ActivityType:
-        value = _optional_int(form.get(f"cap_type_{kind.value}"))
+        value = optional_int(form.get(f"cap_type_{kind.value}"))
         if value is not None:
             caps.append({"kind": "type", "value": kind.value, "max_periods": value})
     return {
-        "year": _optional_int(form.get("year")),
+        "year": optional_int(form.get("year")),
         "name": form.get("name", ""),
-        "periods": _optional_int(form.get("periods")),
+        "periods": optional_int(form.get("periods")),
         "category": form.get("category") or None,
-        "position_id": _optional_int(form.get("position_id")),
-        "unit_id": _optional_int(form.get("unit_id")),
+        "position_id": optional_int(form.get("position_id")),
+        "unit_id": optional_int(form.get("unit_id")),
         "is_leader": {"1": True, "0": False}.get(leader),
         "pro_rata": form.get("pro_rata") == "1",
         "caps": caps,

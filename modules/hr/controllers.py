@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from app.errors import field_errors, translate
 from app.extensions import db
+from app.forms import optional_int
 from app.security import account_or_401, requires, unit_of_work
 from lms_core import units
 from lms_core.accounts import ROLE_LABELS, Role, account_for_person
@@ -153,7 +154,7 @@ def position_form(position_id: int | None = None) -> Any:
 @requires(Role.HR)
 def people() -> str:
     account = account_or_401()
-    unit_id = forms.optional_int(request.args.get("unit"))
+    unit_id = optional_int(request.args.get("unit"))
     page = services.list_people(
         db.session,
         account,
@@ -255,7 +256,7 @@ def grant_role(person_id: int) -> Any:
     if target is None:
         flash(translate(N_("Cán bộ này chưa có tài khoản.")), "error")
         return redirect(url_for("hr.person_page", person_id=person.id))
-    unit_id = forms.optional_int(request.form.get("unit_id"))
+    unit_id = optional_int(request.form.get("unit_id"))
     services.grant_role(
         db.session,
         account,

@@ -1,32 +1,12 @@
-"""Turn submitted form fields into the typed values the services expect. A value that
-does not parse is passed on as it came, so the service reports it with the others."""
+"""The HR forms as the typed values the services expect (see app.forms)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-
-def optional_int(value: str | None) -> int | str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return value
-
-
-def optional_date(value: str | None) -> date | str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return value
+from app.forms import optional_date, optional_int
 
 
 def person_data(form: MultiDict[str, str]) -> dict[str, Any]:
