@@ -14,10 +14,10 @@ from flask import current_app, send_file
 
 from app.extensions import db
 from app.security import account_or_401, requires, token_auth, unit_of_work
+from lms_core import uploads as files
 from lms_core.accounts import Role
 from lms_core.errors import N_, ValidationFailed
 from lms_core.people import Person, get_person
-from modules.checklists import evidence as files
 from modules.checklists import services
 from modules.checklists.models import Evidence, MentorAssignment
 

@@ -12,10 +12,10 @@ from werkzeug.wrappers import Response
 from app.errors import field_errors, translate
 from app.extensions import db
 from app.security import account_or_401, requires, safe_local_path, unit_of_work
+from lms_core import uploads as files
 from lms_core.accounts import Role
 from lms_core.errors import N_, DomainError, FieldError, ValidationFailed
 from lms_core.people import get_person
-from modules.checklists import evidence as files
 from modules.checklists import services
 from modules.checklists.api import evidence_folder, evidence_max_bytes, send_evidence
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
 from lms_core import access, audit
+from lms_core import uploads as files
 from lms_core.accounts import Account, Role
 from lms_core.catalog import Activity, ActivityType, CurriculumItem
 from lms_core.db import utcnow
@@ -47,7 +48,6 @@ from lms_core.statements import (
     store_statement,
 )
 from lms_core.units import Unit
-from modules.checklists import evidence as files
 from modules.checklists.models import (
     Checklist,
     ChecklistVersion,

@@ -1,4 +1,5 @@
-"""Evidence files: size-limited, type-checked by their first bytes (never by the name or the
+"""Uploaded evidence files (a checklist item's photo, an external training certificate scan):
+size-limited, type-checked by their first bytes (never by the name or the
 browser's content type), stored under random names in a folder outside the web root.
 
 Headless: the caller says where the folder is (the app uses its instance folder) and how
