@@ -3,6 +3,9 @@ switch); the API follows ``Accept-Language``."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Flask, current_app, redirect, request, session
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
@@ -27,8 +30,16 @@ def set_language(code: str) -> Response:
     return redirect(safe_local_path(request.args.get("next"), "/"))
 
 
+def vn_datetime(moment: datetime | None) -> str:
+    """A stored (UTC) moment as people in Vietnam read it: 31/12/2026 17:30."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_filter(vn_datetime, "vn_datetime")
 
     @app.context_processor
     def language() -> dict[str, object]:

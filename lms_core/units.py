@@ -68,6 +68,12 @@ def subtree_filter(root_path: str) -> ColumnElement[bool]:
     return and_(Unit.path >= root_path, Unit.path < root_path[:-1] + "0")
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a unit and of every unit above it: "/1/7/42/" -> ["/1/", "/1/7/", "/1/7/42/"]."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 def get_unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None:

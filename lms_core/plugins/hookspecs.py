@@ -70,3 +70,16 @@ def hocvu_credit_refusal(session: Session, statement: Any, activity: Any) -> str
     official as the reason. Called by the credits module, also when rebuilding, so the
     answer must depend only on the database, never on the current time.
     """
+
+
+@hookspec(firstresult=True)
+def hocvu_person_hours(session: Session, person: Any, year: int, translate: Any) -> dict[str, Any] | None:
+    """A person's training hours for ``year``, as ``GET /api/v1/people/<id>/hours`` answers
+    them: ``{"required", "credited", "explanation", "items": [{"activity", "activity_id",
+    "title", "type", "periods", "counted", "date", "statement_id", …}], …}``.
+
+    ``person`` is a ``lms_core.people.Person``; ``translate`` is a gettext callable for the
+    texts (identity outside a request). The credits module answers; modules that show or
+    certify hours (certificates, reports) call it instead of importing the credits module.
+    None when no module keeps credits.
+    """

@@ -77,9 +77,11 @@ from lms_core.db import UtcDateTime
 from lms_core.events import Event, PersonChanged, PersonCreated, StatementStored, StatementVoided
 from lms_core.people import Person
 from lms_core.statements import Statement, account_key
-from modules.credits.models import Credit, NotCounted, VersionPin
+from modules.credits import closing
+from modules.credits.models import Credit, ExternalClaim, NotCounted, VersionPin, YearClosing
 
 TIMEZONE_NAME = "Asia/Ho_Chi_Minh"
+CLAIMS_SOURCE = "hocvu:credits-claims"  # the source of statements for approved claims
 TIMEZONE = ZoneInfo(TIMEZONE_NAME)
 
 # Candidate statuses: OK may earn; NO_PERIODS is silently not a credit; the rest are reasons.
@@ -379,12 +381,16 @@ class Cause:
     code: str
     statement_id: str | None = None
     other_statement_id: str | None = None
+    # The statement's source ("hocvu:credits-claims", "lrs:<key>", …): a claim's statement
+    # brings the deciding HR officer and their reason into the audit log.
+    source: str | None = None
 
     def describe(self) -> str:
+        origin = f" (nguồn {self.source})" if self.source else ""
         if self.code == "statement_stored":
-            return f"statement {self.statement_id} được lưu"
+            return f"statement {self.statement_id}{origin} được lưu"
         if self.code == "statement_voided":
-            return f"statement {self.statement_id} bị hủy bởi statement {self.other_statement_id}"
+            return f"statement {self.statement_id}{origin} bị hủy bởi statement {self.other_statement_id}"
         if self.code == "person_created":
             return "cán bộ được tạo"
         if self.code == "person_changed":
@@ -398,6 +404,13 @@ class Change:
 
     before: CreditRow | None
     after: CreditRow | None
+
+    @property
+    def row(self) -> CreditRow:
+        """The row after the change, or the one withdrawn."""
+        row = self.after or self.before
+        assert row is not None
+        return row
 
     @property
     def action(self) -> str:
@@ -502,8 +515,14 @@ def recompute(
     if new:
         connection.execute(insert(not_counted_table), new)
 
-    for change in changes:
-        _audit_change(session, change, cause, activity_iri)
+    if changes:
+        acting = _acting(session, cause)
+        for change in changes:
+            _audit_change(session, change, cause, activity_iri, acting)
+        if session.execute(_any_closing_query(), {"years": sorted({c.row.year for c in changes})}).first():
+            closing.record_corrections(
+                session, person.id, changes, lambda change: (_summary(change, cause, acting), acting.account_id)
+            )
     if changes or ids:
         for instance in list(session.identity_map.values()):
             if isinstance(instance, Credit | NotCounted):
@@ -579,9 +598,38 @@ def _current_state(
     return existing, existing_not_counted
 
 
-def _audit_change(session: Session, change: Change, cause: Cause, activity_iri: str | None) -> None:
-    row = change.after or change.before
-    assert row is not None
+@dataclass(frozen=True)
+class Acting:
+    """Who acted behind a statement written for an HR decision (a claim approved or
+    revoked), and their reason; empty for statements no HR officer decided on."""
+
+    account_id: int | None = None
+    reason: str = ""
+
+
+def _acting(session: Session, cause: Cause) -> Acting:
+    if cause.source != CLAIMS_SOURCE or cause.statement_id is None:
+        return Acting()
+    found = session.execute(
+        select(ExternalClaim.decided_by, ExternalClaim.decision_reason, ExternalClaim.id).where(
+            ExternalClaim.statement_id == cause.statement_id
+        )
+    ).first()
+    if found is None:
+        return Acting()
+    decided_by, reason, claim_id = found
+    return Acting(decided_by, f"yêu cầu bồi dưỡng bên ngoài #{claim_id}" + (f", lý do: {reason}" if reason else ""))
+
+
+@functools.lru_cache(maxsize=1)
+def _any_closing_query() -> Any:
+    # The cheap test first: most years are not closed, and this runs after every credit.
+    closings = YearClosing.__table__
+    return select(closings.c.id).where(closings.c.year.in_(bindparam("years", expanding=True))).limit(1)
+
+
+def _summary(change: Change, cause: Cause, acting: Acting) -> str:
+    row = change.row
     if change.after is None:
         summary = f"Thu hồi {row.periods} tiết (statement {row.statement_id})"
     elif change.before is None:
@@ -591,13 +639,19 @@ def _audit_change(session: Session, change: Change, cause: Cause, activity_iri: 
             f"Thay statement ghi nhận {change.before.statement_id} ({change.before.periods} tiết) "
             f"bằng {change.after.statement_id} ({change.after.periods} tiết)"
         )
+    text = f"{summary}: {cause.describe()}"
+    return f"{text}; {acting.reason}" if acting.reason else text
+
+
+def _audit_change(session: Session, change: Change, cause: Cause, activity_iri: str | None, acting: Acting) -> None:
+    row = change.row
     audit.log(
         session,
-        account_id=None,
+        account_id=acting.account_id,
         action=change.action,
         target_type="person",
         target_id=row.person_id,
-        reason=f"{summary}: {cause.describe()}",
+        reason=_summary(change, cause, acting),
         data={
             "activity_id": row.activity_id,
             "activity_iri": activity_iri,
@@ -609,6 +663,7 @@ def _audit_change(session: Session, change: Change, cause: Cause, activity_iri: 
             "previous_periods": change.before.periods if change.before else 0,
             "cause": cause.code,
             "cause_statement_id": cause.statement_id,
+            "source": cause.source,
         },
     )
 
@@ -623,7 +678,7 @@ def _statement_query(site_url: str, locking: bool) -> Select[Any]:
     round trip (see ``_lock_person``). Built once."""
     s, p = Statement.__table__, Person.__table__
     prefix = actor_prefix(site_url)
-    columns: list[Any] = [p.c.id, p.c.staff_code, s.c.verb_id, s.c.activity_iri, s.c.timestamp]
+    columns: list[Any] = [p.c.id, p.c.staff_code, s.c.verb_id, s.c.activity_iri, s.c.timestamp, s.c.source]
     if locking:
         columns += [
             func.pg_advisory_xact_lock_shared(_LOCK_REBUILD, 0, type_=NullType),
@@ -652,9 +707,9 @@ def handle_event(session: Session, event: Event, *, site_url: str, refusal: Refu
         if found is None or found.verb_id not in CREDITING_VERBS or not found.activity_iri:
             return []
         if isinstance(event, StatementStored):
-            cause = Cause("statement_stored", event.statement_id)
+            cause = Cause("statement_stored", event.statement_id, source=found.source)
         else:
-            cause = Cause("statement_voided", event.statement_id, event.voiding_statement_id)
+            cause = Cause("statement_voided", event.statement_id, event.voiding_statement_id, found.source)
         return recompute(
             session,
             site_url=site_url,

@@ -4,17 +4,18 @@ session in, plain data out; texts are Vietnamese unless a ``translate`` (gettext
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select, union
 from sqlalchemy.orm import Session
 
-from lms_core.catalog import Activity, ActivityType, ActivityVersion
+from lms_core.catalog import Activity, ActivityType, ActivityVersion, curriculum
 from lms_core.errors import N_
 from lms_core.people import Field, Person
+from modules.credits import closing
 from modules.credits.engine import TIMEZONE, Reason
-from modules.credits.models import Credit, NotCounted
+from modules.credits.models import Credit, ExternalClaim, NotCounted
 from modules.credits.requirements import (
     DEFAULT_PERIODS,
     Translate,
@@ -58,6 +59,10 @@ def vietnamese_date(moment: datetime) -> str:
 
 def current_year() -> int:
     return datetime.now(TIMEZONE).year
+
+
+def current_date() -> date:
+    return datetime.now(TIMEZONE).date()
 
 
 def hours_for(
@@ -110,6 +115,12 @@ def hours_for(
         by_field[credit.field_code] = by_field.get(credit.field_code, 0) + value
         by_source[credit.activity_type] = by_source.get(credit.activity_type, 0) + value
 
+    claim_of = _claims_by_statement(session, [i["statement_id"] for i in items if i["type"] == "external"])
+    for item in items:
+        claim = claim_of.get(item["statement_id"])
+        item["claim_id"] = claim.id if claim else None
+        item["evidence_url"] = f"/claims/{claim.id}/evidence" if claim and claim.evidence_name else None
+
     credited = sum(counted)
     return {
         "person_id": person.id,
@@ -130,6 +141,83 @@ def hours_for(
         ],
         "items": items,
         "not_counted": not_counted_for(session, person, year, {c.activity_id: c for c, *_ in rows}, translate),
+        "curriculum_due": curriculum_due(session, person, year),
+        "closing": closing_state(session, person, year),
+    }
+
+
+def _claims_by_statement(session: Session, statement_ids: list[str]) -> dict[str, ExternalClaim]:
+    if not statement_ids:
+        return {}
+    found = session.scalars(select(ExternalClaim).where(ExternalClaim.statement_id.in_(statement_ids)))
+    return {claim.statement_id: claim for claim in found if claim.statement_id}
+
+
+def due_date(rule: str, person: Person, year: int) -> date | None:
+    """When a curriculum item is due: "year_end" -> 31/12 of ``year``; "days:N" -> N days
+    after the person started (None when the start date is unknown)."""
+    if rule.startswith("days:") and rule[5:].isdigit():
+        return person.start_date + timedelta(days=int(rule[5:])) if person.start_date else None
+    return date(year, 12, 31)
+
+
+def curriculum_due(session: Session, person: Person, year: int) -> list[dict[str, Any]]:
+    """The position's required activities not yet credited, with the day each is due: an
+    item due at year end must be credited in ``year``, one due N days after starting the
+    position once in any year. Soonest first."""
+    if person.position_id is None:
+        return []
+    items = [item for item in curriculum(session, person.position_id) if item.required]
+    credited = session.execute(
+        select(Credit.activity_id, Credit.year).where(
+            Credit.person_id == person.id, Credit.activity_id.in_([i.activity_id for i in items])
+        )
+    ).all()
+    this_year = {a for a, y in credited if y == year}
+    ever = {a for a, _ in credited}
+    due = []
+    for item in items:
+        once = item.due_rule.startswith("days:")
+        if item.activity_id in (ever if once else this_year):
+            continue
+        when = due_date(item.due_rule, person, year)
+        due.append(
+            {
+                "activity": item.activity.iri,
+                "activity_id": item.activity_id,
+                "title": item.activity.title,
+                "type": item.activity.type,
+                "periods": item.activity.periods,
+                "due": when.isoformat() if when else None,
+                "overdue": when is not None and when < current_date(),
+            }
+        )
+    return sorted(due, key=lambda d: (d["due"] is None, d["due"] or "", d["title"]))
+
+
+def closing_state(session: Session, person: Person, year: int) -> dict[str, Any] | None:
+    """When ``year`` is closed for the person's unit: when, the totals then, and the
+    corrections since (newest last)."""
+    found = closing.closing_for(session, person, year)
+    if found is None:
+        return None
+    total = closing.closing_total(session, found, person.id)
+    return {
+        "closed_at": found.closed_at.isoformat(),
+        "closed_day": vietnamese_date(found.closed_at),
+        "unit": found.unit.name,
+        "required": total.required if total else None,
+        "credited": total.credited if total else None,
+        "corrections": [
+            {
+                "at": vietnamese_date(c.at),
+                "statement_id": c.statement_id,
+                "periods_before": c.periods_before,
+                "periods_after": c.periods_after,
+                "reason": c.reason,
+            }
+            for c in closing.corrections_for(session, person.id, year)
+        ],
     }
 
 

@@ -1,15 +1,16 @@
-"""The credits module's tables: the ledger, why statements did not count, version pins
-and HR's requirement rules with their caps."""
+"""The credits module's tables: the ledger, why statements did not count, version pins,
+HR's requirement rules with their caps, external training claims, and closed years with
+their totals and later corrections."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_core.db import Base, UtcDateTime
-from lms_core.people import Position
+from lms_core.people import Person, Position
 from lms_core.units import Unit
 
 
@@ -108,3 +109,93 @@ class RuleCap(Base):
     max_periods: Mapped[int] = mapped_column(Integer)
 
     rule: Mapped[RequirementRule] = relationship(back_populates="caps")
+
+
+class ExternalClaim(Base):
+    """An official's claim for training done elsewhere (an in-person class, a seminar):
+    ``pending`` until HR over the official's unit approves it (then ``activity_id`` is the
+    catalog activity made for it and ``statement_id`` the ``attended`` statement written
+    with the approver as authority) or rejects it with a reason. An approved claim can be
+    revoked (its statement is voided). ``duplicate_of_id`` flags an earlier claim of the
+    same person with the same title and dates."""
+
+    __tablename__ = "credits_claims"
+    __table_args__ = (Index("ix_credits_claims_person_status", "person_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    organiser: Mapped[str] = mapped_column(String(300))
+    mode: Mapped[str] = mapped_column(String(20))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    periods: Mapped[int] = mapped_column(Integer)
+    field_code: Mapped[str | None] = mapped_column(ForeignKey("fields.code"))
+    # Normalised title (lower case, single spaces, NFC) for the duplicate check.
+    title_key: Mapped[str] = mapped_column(String(300), index=True)
+    evidence_name: Mapped[str | None] = mapped_column(String(60))
+    evidence_type: Mapped[str | None] = mapped_column(String(40))
+    evidence_size: Mapped[int | None] = mapped_column(Integer)
+    evidence_filename: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
+    statement_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("credits_claims.id"))
+
+    person: Mapped[Person] = relationship()
+
+
+class YearClosing(Base):
+    """HR closed ``year`` for ``unit`` and everything below it: the totals of that moment
+    are kept (``ClosingTotal``) and every later change of a ledger row in the year is a
+    ``Correction`` with its reason."""
+
+    __tablename__ = "credits_year_closings"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    unit: Mapped[Unit] = relationship()
+
+
+class ClosingTotal(Base):
+    """A person's required and credited periods when their unit's year was closed."""
+
+    __tablename__ = "credits_closing_totals"
+
+    closing_id: Mapped[int] = mapped_column(
+        ForeignKey("credits_year_closings.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    required: Mapped[int] = mapped_column(Integer)
+    credited: Mapped[int] = mapped_column(Integer)
+
+
+class Correction(Base):
+    """A change of a closed year's ledger row: the periods before and after, the
+    statement and the reason (the cause, and the HR officer's own words where one acted)."""
+
+    __tablename__ = "credits_corrections"
+    __table_args__ = (Index("ix_credits_corrections_person_year", "person_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    closing_id: Mapped[int] = mapped_column(ForeignKey("credits_year_closings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer)
+    activity_id: Mapped[int] = mapped_column(Integer)
+    statement_id: Mapped[str | None] = mapped_column(String(36))
+    periods_before: Mapped[int] = mapped_column(Integer)
+    periods_after: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    reason: Mapped[str] = mapped_column(Text)

@@ -17,7 +17,8 @@ from lms_core.errors import N_
 from lms_core.events import Event
 from lms_core.plugins import hookimpl
 from lms_core.plugins.manifest import ModuleManifest, NavItem
-from modules.credits import engine
+from modules.credits import engine, requirements
+from modules.credits.hours import hours_for
 from modules.credits.requirements import seed_demo_rules
 
 MANIFEST = ModuleManifest(
@@ -29,7 +30,10 @@ MANIFEST = ModuleManifest(
     cli=("modules.credits.cli:credits",),
     nav=(
         NavItem("credits.my_hours", N_("Giờ học của tôi")),
+        NavItem("credits.my_claims", N_("Bồi dưỡng bên ngoài"), roles=("learner",)),
         NavItem("credits.rules", N_("Quy định số tiết"), roles=("hr",)),
+        NavItem("credits.claims_review", N_("Duyệt khai báo"), roles=("hr",)),
+        NavItem("credits.closings", N_("Chốt số liệu"), roles=("hr",)),
     ),
 )
 
@@ -68,6 +72,14 @@ def hocvu_event(session: Session, event: Event) -> None:
         return
     current = settings()
     engine.handle_event(session, event, site_url=current.site_url, refusal=current.refusal)
+
+
+@hookimpl
+def hocvu_person_hours(session: Session, person: Any, year: int, translate: Any) -> dict[str, Any]:
+    default = requirements.DEFAULT_PERIODS
+    if has_app_context():
+        default = int(current_app.config.get("DEFAULT_REQUIRED_PERIODS", default))
+    return hours_for(session, person, year, default_periods=default, translate=translate or requirements.identity)
 
 
 @hookimpl

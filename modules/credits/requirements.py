@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from lms_core import access, audit
@@ -28,8 +28,8 @@ from lms_core.accounts import Account, Role
 from lms_core.catalog import ActivityType
 from lms_core.errors import N_, FieldError, NotFound, PermissionDenied, ValidationFailed
 from lms_core.people import CATEGORY_LABELS, Category, Field, Person, Position
-from lms_core.units import Unit
-from modules.credits.models import RequirementRule, RuleCap
+from lms_core.units import Unit, ancestor_paths, subtree_filter
+from modules.credits.models import RequirementRule, RuleCap, YearClosing
 
 DEFAULT_PERIODS = 40
 ONLINE_TYPES = frozenset({ActivityType.COURSE.value, ActivityType.QUIZ.value, ActivityType.PACKAGE.value})
@@ -342,57 +342,87 @@ def _assign(session: Session, rule: RequirementRule, clean: dict[str, Any]) -> N
         rule.caps.append(RuleCap(kind=kind, value=value, max_periods=max_periods))
 
 
-def create_rule(session: Session, account: Account, data: dict[str, Any]) -> RequirementRule:
-    """Create a rule within the account's scope. Caller commits."""
+def closings_touching(session: Session, unit: Unit | None, year: int) -> list[YearClosing]:
+    """Closings of ``year`` that concern people a rule for ``unit`` (None: everyone) covers:
+    closings of the unit, of a unit above it, or of one below it."""
+    query = select(YearClosing).join(Unit, Unit.id == YearClosing.unit_id).where(YearClosing.year == year)
+    if unit is not None:
+        query = query.where(or_(Unit.path.in_(ancestor_paths(unit.path)), subtree_filter(unit.path)))
+    return list(session.scalars(query.order_by(YearClosing.id)))
+
+
+def _closed_year_reason(session: Session, scopes: Sequence[tuple[Unit | None, int]], reason: str) -> bool:
+    """A rule change that touches a closed year (``scopes``: the rule's unit and year,
+    before and after the change) needs a reason; True when it touches one."""
+    closed = [year for unit, year in scopes if closings_touching(session, unit, year)]
+    if closed and not reason.strip():
+        raise ValidationFailed.single(
+            "reason", N_("Năm %(year)s đã chốt số liệu: cần nêu lý do điều chỉnh."), year=closed[0]
+        )
+    return bool(closed)
+
+
+def _audit_rule(
+    session: Session,
+    account: Account,
+    action: str,
+    rule: RequirementRule,
+    data: dict[str, Any],
+    reason: str,
+    closed: bool,
+) -> None:
+    audit.log(
+        session,
+        account_id=account.id,
+        action=action,
+        target_type="credits_rule",
+        target_id=rule.id,
+        reason=reason.strip(),
+        # "year" and "closed_year" let the closing page list the changes made after closing.
+        data=data | {"year": rule.year, "closed_year": closed},
+    )
+
+
+def create_rule(session: Session, account: Account, data: dict[str, Any], reason: str = "") -> RequirementRule:
+    """Create a rule within the account's scope; in a closed year ``reason`` is required.
+    Caller commits."""
     clean = _clean(session, data, None)
     rule = RequirementRule()
     _assign(session, rule, clean)
     require_manage(account, rule)
+    closed = _closed_year_reason(session, [(rule.unit, rule.year)], reason)
     session.add(rule)
     session.flush()
-    audit.log(
-        session,
-        account_id=account.id,
-        action="credits.rule_created",
-        target_type="credits_rule",
-        target_id=rule.id,
-        data=rule_data(rule),
-    )
+    _audit_rule(session, account, "credits.rule_created", rule, rule_data(rule), reason, closed)
     return rule
 
 
-def update_rule(session: Session, account: Account, rule: RequirementRule, data: dict[str, Any]) -> RequirementRule:
+def update_rule(
+    session: Session, account: Account, rule: RequirementRule, data: dict[str, Any], reason: str = ""
+) -> RequirementRule:
     """Update ``rule``; keys missing from ``data`` keep their value. The account must manage
-    the rule both before and after the change. Caller commits."""
+    the rule both before and after the change; a change touching a closed year (before or
+    after) needs ``reason``. Caller commits."""
     require_manage(account, rule)
     before = rule_data(rule)
+    before_scope = (rule.unit, rule.year)
     clean = _clean(session, before | data, rule)
-    _assign(session, rule, clean)
-    require_manage(account, rule)
+    with session.no_autoflush:
+        _assign(session, rule, clean)
+        require_manage(account, rule)
+        after = rule_data(rule)
+        closed = after != before and _closed_year_reason(session, [before_scope, (rule.unit, rule.year)], reason)
     session.flush()
-    after = rule_data(rule)
     if after != before:
-        audit.log(
-            session,
-            account_id=account.id,
-            action="credits.rule_updated",
-            target_type="credits_rule",
-            target_id=rule.id,
-            data={"before": before, "after": after},
-        )
+        _audit_rule(session, account, "credits.rule_updated", rule, {"before": before, "after": after}, reason, closed)
     return rule
 
 
-def delete_rule(session: Session, account: Account, rule: RequirementRule) -> None:
+def delete_rule(session: Session, account: Account, rule: RequirementRule, reason: str = "") -> None:
+    """Delete ``rule``; in a closed year ``reason`` is required. Caller commits."""
     require_manage(account, rule)
-    audit.log(
-        session,
-        account_id=account.id,
-        action="credits.rule_deleted",
-        target_type="credits_rule",
-        target_id=rule.id,
-        data=rule_data(rule),
-    )
+    closed = _closed_year_reason(session, [(rule.unit, rule.year)], reason)
+    _audit_rule(session, account, "credits.rule_deleted", rule, rule_data(rule), reason, closed)
     session.delete(rule)
     session.flush()
 

@@ -17,6 +17,7 @@ from tests.conftest import TEST_PASSWORD
 from tests.modules.credits.test_api import complete
 
 pytestmark = pytest.mark.browser
+SCAN = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
 def sign_in(page: Any, base: str, username: str) -> None:
@@ -76,3 +77,51 @@ def test_hr_sets_a_rule_on_a_phone(credits_app: Any, live_server: str, demo: Any
         screenshot(page, "credits-rules-360")
 
     in_own_thread(scenario)
+
+
+def test_an_official_claims_external_training_and_hr_approves_it_on_a_phone(
+    credits_app: Any, live_server: str, demo: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(credits_app.config, "CREDITS_EVIDENCE_DIR", str(tmp_path / "claims"))
+
+    def official(page: Any) -> None:
+        sign_in(page, live_server, "demo.official")
+        page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Bồi dưỡng bên ngoài").click()
+        page.get_by_role("link", name="Khai báo mới").click()
+        page.get_by_role("button", name="Gửi khai báo").click()
+        alert = page.get_by_role("alert").inner_text()
+        assert "Nhập tên khóa, lớp bồi dưỡng." in alert and "Đính kèm minh chứng" in alert
+        assert page.get_by_label("Tên khóa, lớp bồi dưỡng").get_attribute("aria-invalid") == "true"
+        page.get_by_label("Tên khóa, lớp bồi dưỡng").fill("Tập huấn nghiệp vụ kế toán ngân sách xã")
+        page.get_by_label("Cơ quan, đơn vị tổ chức").fill("Sở Tài chính tỉnh Gia Lai")
+        page.get_by_label("Hình thức").select_option("tap_trung")
+        page.get_by_label("Từ ngày").fill("2026-06-08")
+        page.get_by_label("Đến ngày").fill("2026-06-09")
+        page.get_by_label("Số tiết").fill("16")
+        page.get_by_label("Minh chứng").set_input_files(
+            {"name": "giay-chung-nhan.pdf", "mimeType": "application/pdf", "buffer": SCAN}
+        )
+        page.get_by_role("button", name="Gửi khai báo").click()
+        assert "Đã gửi khai báo" in page.get_by_role("status").first.inner_text()
+        assert "Chờ duyệt" in page.get_by_role("table").inner_text()
+        assert_fits_the_screen(page)
+        screenshot(page, "credits-claims-360")  # last: a full-page shot can leave later clicks unanswered
+
+    def hr(page: Any) -> None:
+        sign_in(page, live_server, "demo.hr")
+        page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Duyệt khai báo").click()
+        page.get_by_role("link", name="Tập huấn nghiệp vụ kế toán ngân sách xã").click()
+        assert "Nguyễn Thị Mai" in page.get_by_role("main").inner_text()
+        assert_fits_the_screen(page)
+        page.get_by_role("button", name="Duyệt và ghi nhận 16 tiết").click()
+        assert "Đã duyệt" in page.get_by_role("status").first.inner_text()
+        screenshot(page, "credits-claim-approved-360")
+
+    def hours(page: Any) -> None:
+        sign_in(page, live_server, "demo.official")
+        page.goto(f"{live_server}/hours?year=2026")
+        assert "16 / 40 tiết" in page.get_by_role("region", name="Số tiết năm 2026").inner_text()
+        assert page.get_by_role("link", name="minh chứng Tập huấn nghiệp vụ kế toán ngân sách xã").is_visible()
+
+    for scenario in (official, hr, hours):
+        in_own_thread(scenario)
