@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 # Modules enabled by default, in any order (the registry sorts them by dependency).
-DEFAULT_MODULES = ["hr", "quizzes", "courses", "checklists", "credits"]
+DEFAULT_MODULES = ["hr", "quizzes", "courses", "checklists", "credits", "certificates"]
 
 
 class ConfigError(RuntimeError):
