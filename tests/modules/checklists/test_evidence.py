@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from lms_core.demo import DemoData
 from lms_core.errors import ValidationFailed
-from modules.checklists import services
 from lms_core.uploads import sniff
+from modules.checklists import services
 from modules.checklists.models import Evidence
 from tests.conftest import bearer, login
 from tests.modules.checklists.conftest import PDF, PNG, SLUG, account, add_account, assign
