@@ -183,7 +183,7 @@ def transcript_pdf(person_id: int, year: int) -> Any:
 )
 @limiter.limit(_verify_limit)
 def verify(code: str) -> Any:
-    verification = services.verify(db.session, code)
+    verification = web.verify(code)
     if verification is None:
         raise NotFound(services.UNKNOWN_CODE)
     return web.verification_data(verification)

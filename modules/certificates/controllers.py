@@ -103,7 +103,7 @@ def verify_form() -> Any:
 @bp.get("/verify/<code>")
 @limiter.limit(_verify_limit)
 def verify(code: str) -> Any:
-    verification = services.verify(db.session, code)
+    verification = web.verify(code)
     if verification is None:
         return _noindex(render_template("certificates/verify.html", verification=None, code=code), 404)
     return _noindex(

@@ -12,6 +12,7 @@ import base64
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -41,6 +42,7 @@ NOT_CREDITED = N_("Hoạt động này chưa được ghi nhận số tiết cho
 NO_CREDITS = N_("Chưa có mô-đun ghi nhận số tiết bồi dưỡng.")
 UNKNOWN_CODE = N_("Không tìm thấy giấy chứng nhận với mã này.")
 VOIDED_REASON = N_("Kết quả bồi dưỡng đã bị hủy (statement %(statement)s).")
+NO_LONGER_CREDITED = N_("Kết quả bồi dưỡng này không còn được ghi nhận số tiết.")
 
 STATUS_VALID = "valid"
 STATUS_REVOKED = "revoked"
@@ -362,10 +364,15 @@ def _withdrawn_ids(session: Session, statement_ids: list[str]) -> set[str]:
     return {sid for sid in statement_ids if found.get(sid, True)}
 
 
-def verify(session: Session, code_text: str) -> Verification | None:
+def verify(
+    session: Session, code_text: str, credited: Callable[[int, int], set[int] | None] | None = None
+) -> Verification | None:
     """The live verification of a code, or None when no certificate has it. Checks the
     statements behind it in the store, not only the recorded revocation, so a
-    certificate is never shown valid after its result was withdrawn. Writes nothing.
+    certificate is never shown valid after its result was withdrawn; and, with
+    ``credited(person_id, year)`` (the ids of the activities credited now, None when
+    unknown), that the activity still is credited (a credit can be withdrawn without a
+    void, e.g. by a rebuild after a mentor assignment was corrected). Writes nothing.
     Called by the public page and the public API."""
     certificate = find(session, code_text)
     if certificate is None:
@@ -379,6 +386,9 @@ def verify(session: Session, code_text: str) -> Verification | None:
         if certificate.statement_id in withdrawn:
             params = {"statement": certificate.statement_id}
             return Verification(certificate, STATUS_REVOKED, reason=VOIDED_REASON, reason_params=params)
+        now_credited = credited(certificate.person_id, certificate.year) if credited else None
+        if now_credited is not None and certificate.activity_id not in now_credited:
+            return Verification(certificate, STATUS_REVOKED, reason=NO_LONGER_CREDITED)
         return Verification(certificate, STATUS_VALID)
     if withdrawn:
         items = [d for d in certificate.details or [] if d.get("statement_id") in withdrawn]

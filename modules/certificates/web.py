@@ -41,6 +41,18 @@ def person_hours(person: Person, year: int, translate_text: Callable[[str], str]
     return result
 
 
+def credited_activities(person_id: int, year: int) -> set[int] | None:
+    """The activities credited to the person in ``year`` now (for the live verification);
+    None when no module keeps credits or the person is gone."""
+    person = db.session.get(Person, person_id)
+    hours = person_hours(person, year) if person is not None else None
+    return None if hours is None else {item["activity_id"] for item in hours.get("items") or []}
+
+
+def verify(code: str) -> services.Verification | None:
+    return services.verify(db.session, code, credited_activities)
+
+
 def parse_year(value: Any) -> int:
     """A year from a query string, the current year when missing or out of range."""
     try:

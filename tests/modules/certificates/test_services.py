@@ -201,6 +201,32 @@ def test_voiding_revokes_the_activity_certificate_and_outdates_the_transcript(se
     assert services.verify(session, "AAAA-BBBB-CCCC-DDDD") is None
 
 
+def test_a_credit_withdrawn_without_a_void_revokes_the_certificate_when_verified(setup: Setup) -> None:
+    session = setup.session
+    sid = setup.statement(setup.course)
+    certificate = services.issue_activity(
+        session, setup.person, setup.course.id, 2026, hours_of(hours_item(setup.course, sid)), issued_by=None
+    )
+    session.commit()
+    asked: list[tuple[int, int]] = []
+
+    def credited(*activity_ids: int) -> Any:
+        def answer(person_id: int, year: int) -> set[int]:
+            asked.append((person_id, year))
+            return set(activity_ids)
+
+        return answer
+
+    still = services.verify(session, certificate.code, credited(setup.course.id))
+    assert still is not None and still.status == services.STATUS_VALID
+    gone = services.verify(session, certificate.code, credited(setup.checklist.id))
+    assert gone is not None and gone.status == services.STATUS_REVOKED
+    assert gone.reason == services.NO_LONGER_CREDITED
+    assert asked == [(setup.person.id, 2026)] * 2
+    unknown = services.verify(session, certificate.code, lambda _p, _y: None)  # no credits module: no claim
+    assert unknown is not None and unknown.status == services.STATUS_VALID
+
+
 def test_the_checklist_pdf_has_its_own_wording_and_decomposed_input_is_drawn_composed(setup: Setup) -> None:
     session = setup.session
     sid = setup.statement(setup.checklist)
