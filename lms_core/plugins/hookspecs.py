@@ -8,6 +8,8 @@ Implementations may accept fewer arguments than the spec offers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,4 +84,36 @@ def hocvu_person_hours(session: Session, person: Any, year: int, translate: Any)
     texts (identity outside a request). The credits module answers; modules that show or
     certify hours (certificates, reports) call it instead of importing the credits module.
     None when no module keeps credits.
+    """
+
+
+@hookspec(firstresult=True)
+def hocvu_people_hours(session: Session, unit: Any, year: int) -> Iterator[dict[str, Any]] | None:
+    """Every person of ``unit`` (a ``lms_core.units.Unit``) and the units below it with
+    their requirement and credited periods for ``year``: one dict per person, ordered by
+    unit path then staff code, produced lazily in chunks so that 100,000 people stream in
+    flat memory: ``{"person_id", "staff_code", "name", "category", "is_leader", "active",
+    "unit_id", "unit_code", "unit_name", "unit_path", "position_id", "position_code",
+    "position_name", "field_code" (the position's field), "start_date", "required",
+    "credited" (after the rule's caps), "by_field": {field code or "": periods counted},
+    "by_type": {activity type: periods counted}, "activity_ids": [credited activity ids],
+    "rule_name" (None for the default)}``. The figures equal what
+    ``hocvu_person_hours`` says for each person.
+
+    The credits module answers; the reports and plans modules call it. None when no
+    module keeps credits.
+    """
+
+
+@hookspec
+def hocvu_reminders(session: Session, kind: str, now: datetime) -> list[Any]:
+    """The reminders (``lms_core.reminders.Reminder``) of ``kind`` (one of
+    ``lms_core.reminders.KINDS``) that the module wants sent at ``now``; an empty list
+    for kinds it does not know. Must not write anything: the notifications module
+    delivers each key at most once (its message log) and skips muted digests, so a
+    module may return the same reminder again on the next run. Answer only for people
+    who have not done what they are reminded of.
+
+    Called by the notifications module's scheduled jobs (``flask --app wsgi jobs run
+    NAME`` runs one now); every module's answers are concatenated.
     """

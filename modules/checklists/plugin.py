@@ -46,5 +46,12 @@ def hocvu_credit_refusal(session: Session, statement: Any, activity: Any) -> str
 
 
 @hookimpl
+def hocvu_reminders(session: Session, kind: str, now: Any) -> list[Any]:
+    from modules.checklists import reminders
+
+    return reminders.reminders(session, kind, now)
+
+
+@hookimpl
 def hocvu_demo_seed(session: Session, demo: Any) -> None:
     services.seed_demo(session, demo)

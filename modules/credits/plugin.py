@@ -83,5 +83,22 @@ def hocvu_person_hours(session: Session, person: Any, year: int, translate: Any)
 
 
 @hookimpl
+def hocvu_people_hours(session: Session, unit: Any, year: int) -> Any:
+    from modules.credits import bulk
+
+    default = requirements.DEFAULT_PERIODS
+    if has_app_context():
+        default = int(current_app.config.get("DEFAULT_REQUIRED_PERIODS", default))
+    return bulk.people_hours(session, unit, year, default_periods=default)
+
+
+@hookimpl
+def hocvu_reminders(session: Session, kind: str, now: Any) -> list[Any]:
+    from modules.credits import reminders
+
+    return reminders.reminders(session, kind, now, site_url=settings().site_url)
+
+
+@hookimpl
 def hocvu_demo_seed(session: Session, demo: Any) -> None:
     seed_demo_rules(session, demo)
