@@ -1,6 +1,6 @@
 """Certificates: every certificate issued (one per credited course or checklist and
-statement, a new one per transcript download), with its verification code, the snapshot
-of what it certified and its revocation.
+statement; a transcript anew whenever what it lists has changed), with its verification
+code, the snapshot of what it certified and its revocation.
 
 Revision ID: e5b2c8d1f3a4
 Revises: d41c7a9e2b10

@@ -5,8 +5,8 @@ An activity certificate (``kind = "activity"``) certifies one credited course or
 checklist: it is issued once per (person, activity, statement), so downloading it again
 gives the same code; the unique constraint also keeps two simultaneous first downloads
 to one row. A transcript (``kind = "transcript"``) is the year's summary of every
-credited item; a new row (and code) is issued on every download, because its figures
-are those of that moment.
+credited item with the figures of the moment it is issued: downloading it again gives
+the same row while nothing in it changed, and a new row (and code) once it did.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ Headless: session in, results out; the caller commits and stores/removes files.
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -474,3 +475,58 @@ def claim_for_statement(session: Session, statement_id: str) -> ExternalClaim | 
 
 def activity_of(session: Session, claim: ExternalClaim) -> Activity | None:
     return session.get(Activity, claim.activity_id) if claim.activity_id else None
+
+
+# --- demo -----------------------------------------------------------------------------
+
+# A minimal, valid one-page PDF standing in for a scanned certificate.
+DEMO_EVIDENCE = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+# (staff code, title, organiser, mode, start, end, periods, field, approved by)
+DEMO_CLAIMS = [
+    (
+        "GL-00001",
+        "Bồi dưỡng nghiệp vụ bồi thường, hỗ trợ, tái định cư khi Nhà nước thu hồi đất",
+        "Sở Nông nghiệp và Môi trường tỉnh Gia Lai",
+        Mode.IN_PERSON.value,
+        date(2026, 3, 16),
+        date(2026, 3, 18),
+        24,
+        "dat-dai-moi-truong",
+        None,
+    ),
+    (
+        "GL-00002",
+        "Tập huấn chuyển đổi số trong công tác lưu trữ",
+        "Sở Nội vụ tỉnh Gia Lai",
+        Mode.BLENDED.value,
+        date(2026, 4, 6),
+        date(2026, 4, 7),
+        16,
+        "chuyen-doi-so",
+        "demo.hr",
+    ),
+]
+
+
+def seed_demo_claims(session: Session, demo: Any, *, folder: Path, site_url: str) -> None:
+    """The demo's claims (idempotent): one waiting for HR, one approved and credited.
+    Caller commits."""
+    for staff, title, organiser, mode, start, end, periods, field, approver in DEMO_CLAIMS:
+        person = demo.people.get(staff)
+        if person is None or session.scalar(
+            select(ExternalClaim.id).where(ExternalClaim.person_id == person.id, ExternalClaim.title == title)
+        ):
+            continue
+        account = session.scalar(select(Account).where(Account.person_id == person.id))
+        if account is None or (field and session.get(Field, field) is None):
+            continue
+        data = {"title": title, "organiser": organiser, "mode": mode, "start_date": start, "end_date": end}
+        data |= {"periods": periods, "field_code": field}
+        claim = submit_claim(
+            session, account, data, Upload("giay-chung-nhan.pdf", io.BytesIO(DEMO_EVIDENCE)), folder=folder
+        )
+        if approver is not None:
+            approve_claim(session, demo.accounts[approver], claim.id, site_url=site_url)

@@ -17,7 +17,7 @@ from lms_core.errors import N_
 from lms_core.events import Event
 from lms_core.plugins import hookimpl
 from lms_core.plugins.manifest import ModuleManifest, NavItem
-from modules.credits import engine, requirements
+from modules.credits import claims, engine, requirements
 from modules.credits.hours import hours_for
 from modules.credits.requirements import seed_demo_rules
 
@@ -102,3 +102,7 @@ def hocvu_reminders(session: Session, kind: str, now: Any) -> list[Any]:
 @hookimpl
 def hocvu_demo_seed(session: Session, demo: Any) -> None:
     seed_demo_rules(session, demo)
+    if has_app_context():  # the claims' evidence files live in the app's instance folder
+        from modules.credits.api import claims_folder
+
+        claims.seed_demo_claims(session, demo, folder=claims_folder(), site_url=current_app.config["SITE_URL"])
