@@ -3,7 +3,7 @@ switch); the API follows ``Accept-Language``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, current_app, redirect, request, session
@@ -37,9 +37,17 @@ def vn_datetime(moment: datetime | None) -> str:
     return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
 
 
+def vn_date(day: date | str | None) -> str:
+    """A day (a ``date`` or ISO "2026-03-10") as people in Vietnam write it: 10/03/2026."""
+    if not day:
+        return ""
+    return (date.fromisoformat(day) if isinstance(day, str) else day).strftime("%d/%m/%Y")
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(vn_datetime, "vn_datetime")
+    app.add_template_filter(vn_date, "vn_date")
 
     @app.context_processor
     def language() -> dict[str, object]:

@@ -10,9 +10,10 @@ from typing import Any
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Date, File, Integer, List, Nested, String
 from apiflask.validators import Length
-from flask import current_app, send_file
+from flask import current_app
 
 from app.extensions import db
+from app.files import send_upload
 from app.security import account_or_401, requires, token_auth, unit_of_work
 from lms_core import uploads as files
 from lms_core.accounts import Role
@@ -39,19 +40,9 @@ def evidence_max_bytes() -> int:
 
 
 def send_evidence(row: Evidence) -> Any:
-    """The stored file with its sniffed type; never interpreted as anything else."""
+    """The stored file with its sniffed type."""
     assert row.stored_name is not None
-    response = send_file(
-        files.path_of(evidence_folder(), row.stored_name),
-        mimetype=row.content_type,
-        download_name=row.original_name or row.stored_name,
-        as_attachment=row.content_type == "application/pdf",
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_upload(evidence_folder(), row.stored_name, row.content_type or "", row.original_name or "")
 
 
 # --- schemas --------------------------------------------------------------------------

@@ -9,11 +9,12 @@ from typing import Any
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from flask import current_app, send_file
+from flask import current_app
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
+from app.files import send_upload
 from app.forms import optional_date
 from app.security import account_or_401, requires, token_auth, unit_of_work
 from lms_core import access, uploads
@@ -175,17 +176,7 @@ def submit_claim_committed(data: dict[str, Any], upload: FileStorage | None) -> 
 def send_claim_evidence(claim: claims.ExternalClaim) -> Any:
     if not claim.evidence_name:
         raise NotFound(N_("Yêu cầu này không có minh chứng."))
-    response = send_file(
-        uploads.path_of(claims_folder(), claim.evidence_name),
-        mimetype=claim.evidence_type,
-        download_name=claim.evidence_filename or claim.evidence_name,
-        as_attachment=claim.evidence_type == "application/pdf",
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_upload(claims_folder(), claim.evidence_name, claim.evidence_type or "", claim.evidence_filename or "")
 
 
 # --- requirement rules ----------------------------------------------------------------

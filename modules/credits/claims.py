@@ -89,12 +89,9 @@ class EvidenceTypeRefused(DomainError):
 
 
 def title_key(title: str) -> str:
-    """The title as compared for duplicates: NFC, case-folded, single spaces."""
-    return " ".join(unicodedata.normalize("NFC", title).casefold().split())
-
-
-def today() -> date:
-    return datetime.now(TIMEZONE).date()
+    """The title as compared for duplicates: NFC, case-folded, single spaces; cut to the
+    column's 300 characters (case folding can lengthen a text: "ﬃ" becomes "ffi")."""
+    return " ".join(unicodedata.normalize("NFC", title).casefold().split())[:300]
 
 
 # --- submitting -----------------------------------------------------------------------
@@ -204,8 +201,8 @@ def submit_claim(
 ) -> ExternalClaim:
     """The signed-in official submits a claim with an evidence file (required: a JPEG,
     PNG, WebP or PDF of at most ``max_bytes``). The fields are checked before the file is
-    kept; if anything fails nothing is stored. Caller commits; on rollback the caller
-    removes ``claim.evidence_name`` from ``folder``."""
+    kept, and the file is removed again if recording the claim fails. Caller commits; if
+    the commit fails the caller removes ``claim.evidence_name`` from ``folder``."""
     if account.person is None:
         raise PermissionDenied(N_("Tài khoản này không gắn với cán bộ nào nên không thể khai báo."))
     now = now or utcnow()
@@ -222,10 +219,26 @@ def submit_claim(
         raise EvidenceTypeRefused(
             N_("Loại tệp không được chấp nhận: chỉ nhận ảnh JPEG, PNG, WebP hoặc tệp PDF.")
         ) from None
+    try:
+        return _record_claim(session, account, clean, evidence.filename, stored, now)
+    except BaseException:
+        uploads.remove(folder, stored.name)  # nothing half-written: not even the file
+        raise
+
+
+def _record_claim(
+    session: Session,
+    account: Account,
+    clean: dict[str, Any],
+    filename: str,
+    stored: uploads.StoredFile,
+    now: datetime,
+) -> ExternalClaim:
+    assert account.person is not None
     person = account.person
     key = title_key(clean["title"])
     duplicate = find_duplicate(session, person.id, key, clean["start_date"], clean["end_date"])
-    name = secure_filename(evidence.filename) or f"minh-chung{uploads.ALLOWED_TYPES[stored.content_type]}"
+    name = secure_filename(filename) or f"minh-chung{uploads.ALLOWED_TYPES[stored.content_type]}"
     claim = ExternalClaim(
         person_id=person.id,
         **clean,
@@ -369,6 +382,21 @@ def approve_claim(
     claim = _locked(session, claim_id)
     person = _require_decider(account, claim)
     _require_status(claim, Status.PENDING)
+    approved_twin = session.scalar(
+        select(ExternalClaim.id).where(
+            ExternalClaim.id != claim.id,
+            ExternalClaim.person_id == claim.person_id,
+            ExternalClaim.title_key == claim.title_key,
+            ExternalClaim.start_date == claim.start_date,
+            ExternalClaim.end_date == claim.end_date,
+            ExternalClaim.status == Status.APPROVED.value,
+        )
+    )
+    if approved_twin is not None:
+        # Each claim is its own activity, so the once-a-year rule cannot catch a twin.
+        raise Conflict(
+            N_("Khóa bồi dưỡng này (cùng tên và thời gian) đã được duyệt ở khai báo #%(id)s."), id=approved_twin
+        )
     _reason_for_closed_year(session, person, claim.end_date.year, reason)
     activity = upsert_activity(
         session,
@@ -469,14 +497,6 @@ def revoke_claim(
     return claim
 
 
-def claim_for_statement(session: Session, statement_id: str) -> ExternalClaim | None:
-    return session.scalar(select(ExternalClaim).where(ExternalClaim.statement_id == statement_id))
-
-
-def activity_of(session: Session, claim: ExternalClaim) -> Activity | None:
-    return session.get(Activity, claim.activity_id) if claim.activity_id else None
-
-
 # --- demo -----------------------------------------------------------------------------
 
 # A minimal, valid one-page PDF standing in for a scanned certificate.
@@ -530,3 +550,15 @@ def seed_demo_claims(session: Session, demo: Any, *, folder: Path, site_url: str
         )
         if approver is not None:
             approve_claim(session, demo.accounts[approver], claim.id, site_url=site_url)
+
+
+NOT_FROM_A_CLAIM = N_("Chỉ khai báo bồi dưỡng bên ngoài được duyệt mới được ghi nhận số tiết cho hoạt động này.")
+
+
+def credit_refusal(statement: Any, activity: Activity) -> str | None:
+    """A claim's activity credits only through the statement its approval wrote (any
+    other trusted source naming ``…/external/claim-N`` is refused). Looks at the
+    statement only for claim activities, so a rebuild asks once per other activity."""
+    if activity.type != ActivityType.EXTERNAL.value or activity.module != "credits":
+        return None
+    return None if statement.source == CLAIMS_SOURCE else NOT_FROM_A_CLAIM

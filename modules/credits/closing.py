@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from lms_core import access, audit
@@ -46,8 +47,25 @@ def closing_for_path(session: Session, path: str, year: int) -> YearClosing | No
     )
 
 
+def covering_closings(session: Session, person_id: int, unit_path: str, year: int) -> list[YearClosing]:
+    """Every closing of ``year`` that concerns the person: those that kept a total for
+    them (even if they moved since) and those of their current unit or a unit above it
+    (for people added after the closing), earliest first."""
+    kept = select(ClosingTotal.closing_id).where(ClosingTotal.person_id == person_id)
+    return list(
+        session.scalars(
+            select(YearClosing)
+            .join(Unit, Unit.id == YearClosing.unit_id)
+            .where(YearClosing.year == year, or_(YearClosing.id.in_(kept), Unit.path.in_(ancestor_paths(unit_path))))
+            .order_by(YearClosing.id)
+        )
+    )
+
+
 def closing_for(session: Session, person: Person, year: int) -> YearClosing | None:
-    return closing_for_path(session, person.unit.path, year)
+    """The earliest closing of ``year`` that concerns ``person``, if any."""
+    found = covering_closings(session, person.id, person.unit.path, year)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -60,8 +78,8 @@ class ClosingSummary:
 def person_totals(
     session: Session, people: Sequence[Person], year: int, *, default_periods: int = DEFAULT_PERIODS
 ) -> dict[int, tuple[int, int]]:
-    """(required, credited after caps) of each person for ``year``, with one query for the
-    ledger and one for the rules whatever the number of people."""
+    """(required, credited after caps) of each person for ``year``: the rules read once,
+    the ledger in one query per 5,000 people."""
     rules = rules_for_year(session, year)
     credits: dict[int, list[tuple[int, str, str | None]]] = defaultdict(list)
     ids = [p.id for p in people]
@@ -92,18 +110,22 @@ def close_year(
 ) -> ClosingSummary:
     """HR over the unit closes ``year`` for it and everything below it, keeping everyone's
     totals. A year can be closed once it has begun; not twice for the same people."""
+    from modules.credits import engine  # the engine imports this module
+
     now = now or utcnow()
     unit = get_unit(session, unit_id)
     access.require(account, Role.HR, unit)
-    from modules.credits.engine import local_year  # the engine imports this module
-
-    if not MIN_YEAR <= year <= local_year(now):
+    if not MIN_YEAR <= year <= engine.local_year(now):
         raise ValidationFailed.single("year", N_("Chỉ chốt được năm đã bắt đầu."))
+    engine.lock_out_credit_updates(session.connection())  # no credit lands between the totals and the closing
     if closing_for_path(session, unit.path, year) is not None:
         raise Conflict(N_("Năm %(year)s đã được chốt cho đơn vị này hoặc đơn vị cấp trên."), year=year)
     closing = YearClosing(unit_id=unit.id, year=year, closed_at=now, closed_by=account.id, note=note.strip())
-    session.add(closing)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(closing)
+    except IntegrityError:  # SQLite: a simultaneous closing of the same unit and year won
+        raise Conflict(N_("Năm %(year)s đã được chốt cho đơn vị này hoặc đơn vị cấp trên."), year=year) from None
     people = session.scalars(
         select(Person)
         .join(Unit, Unit.id == Person.unit_id)
@@ -152,30 +174,29 @@ def record_corrections(session: Session, person_id: int, changes: Sequence[Any],
     if unit_path is None:
         return 0
     recorded = 0
-    by_year: dict[int, YearClosing | None] = {}
+    by_year: dict[int, list[YearClosing]] = {}
     for change in changes:
         row = change.row
         if row.year not in by_year:
-            by_year[row.year] = closing_for_path(session, unit_path, row.year)
-        closing = by_year[row.year]
-        if closing is None:
-            continue
+            by_year[row.year] = covering_closings(session, person_id, unit_path, row.year)
         reason, account_id = describe(change)
-        session.add(
-            Correction(
-                closing_id=closing.id,
-                person_id=person_id,
-                year=row.year,
-                activity_id=row.activity_id,
-                statement_id=row.statement_id,
-                periods_before=change.before.periods if change.before else 0,
-                periods_after=change.after.periods if change.after else 0,
-                at=utcnow(),
-                account_id=account_id,
-                reason=reason,
+        # One row per closing: a commune's and the province's closing both list it.
+        for closing in by_year[row.year]:
+            session.add(
+                Correction(
+                    closing_id=closing.id,
+                    person_id=person_id,
+                    year=row.year,
+                    activity_id=row.activity_id,
+                    statement_id=row.statement_id,
+                    periods_before=change.before.periods if change.before else 0,
+                    periods_after=change.after.periods if change.after else 0,
+                    at=utcnow(),
+                    account_id=account_id,
+                    reason=reason,
+                )
             )
-        )
-        recorded += 1
+            recorded += 1
     if recorded:
         session.flush()
     return recorded
@@ -207,7 +228,8 @@ def rule_changes_after(session: Session, closing: YearClosing) -> list[audit.Aud
         )
         .order_by(audit.AuditEntry.id.desc())
     ).all()
-    return [e for e in entries if (e.data or {}).get("year") == closing.year and (e.data or {}).get("closed_year")]
+    # The rule services record the closings a change touched (before and after the change).
+    return [e for e in entries if closing.id in (e.data or {}).get("closings", [])]
 
 
 def get_closing(session: Session, account: Account, closing_id: int) -> YearClosing:

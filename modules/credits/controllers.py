@@ -19,7 +19,7 @@ from app.security import account_or_401, requires, unit_of_work
 from lms_core import access
 from lms_core.accounts import Role
 from lms_core.catalog import ActivityType
-from lms_core.errors import N_, NotFound, ValidationFailed
+from lms_core.errors import N_, Conflict, NotFound, PermissionDenied, ValidationFailed
 from lms_core.people import CATEGORY_LABELS, Field, Person, Position, get_person
 from lms_core.units import Unit
 from modules.credits import claims, closing, requirements
@@ -83,7 +83,7 @@ def rules() -> str:
         year=year,
         years=list(range(current_year() + 1, current_year() - 4, -1)),
         rules=items,
-        year_closed=bool(requirements.closings_touching(db.session, None, year)),
+        needs_reason=lambda rule: bool(requirements.closings_touching(db.session, rule.unit, rule.year)),
         default_periods=default_periods(),
         can_manage=lambda rule: requirements.can_manage(account, rule),
         conditions=lambda rule: requirements.condition_labels(rule, gettext),
@@ -191,7 +191,12 @@ def delete_rule(rule_id: int) -> Response:
     account = account_or_401()
     rule = requirements.get_rule(db.session, account, rule_id)
     year = rule.year
-    requirements.delete_rule(db.session, account, rule, request.form.get("reason", ""))
+    try:
+        requirements.delete_rule(db.session, account, rule, request.form.get("reason", ""))
+    except ValidationFailed as exc:  # a closed year without a reason
+        db.session.rollback()
+        flash(" ".join(field_errors(exc).values()), "error")
+        return redirect(url_for("credits.rules", year=year))
     unit_of_work().commit()
     flash(translate(N_("Đã xóa quy định.")), "success")
     return redirect(url_for("credits.rules", year=year))
@@ -335,6 +340,10 @@ def decide_claim(claim_id: int, decision: str) -> Any:
     except ValidationFailed as exc:
         db.session.rollback()
         return _render_claim(claims.get_claim(db.session, account, claim_id), field_errors(exc))
+    except (Conflict, PermissionDenied) as exc:  # decided meanwhile, a twin approved, one's own claim
+        db.session.rollback()
+        flash(translate(exc.message, exc.params), "error")
+        return redirect(url_for("credits.claim_detail", claim_id=claim_id))
     unit_of_work().commit()
     messages = {
         "approve": N_("Đã duyệt; số tiết đã được ghi nhận cho cán bộ."),
@@ -375,6 +384,9 @@ def closings() -> Any:
             except ValidationFailed as exc:
                 db.session.rollback()
                 errors = field_errors(exc)
+            except Conflict as exc:
+                db.session.rollback()
+                errors = {"year": translate(exc.message, exc.params)}
             else:
                 unit_of_work().commit()
                 flash(

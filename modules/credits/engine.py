@@ -421,6 +421,14 @@ class Change:
         return "credit.changed"
 
 
+def lock_out_credit_updates(connection: Connection) -> None:
+    """Wait for the incremental updates under way and hold new ones back until the
+    caller's transaction ends (PostgreSQL; SQLite has one writer anyway). For closing a
+    year: its totals and the closing must see the same ledger."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": _LOCK_REBUILD})
+
+
 def _lock_person(connection: Connection, person_id: int) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(

@@ -119,7 +119,7 @@ def hours_for(
     for item in items:
         claim = claim_of.get(item["statement_id"])
         item["claim_id"] = claim.id if claim else None
-        item["evidence_url"] = f"/claims/{claim.id}/evidence" if claim and claim.evidence_name else None
+        item["evidence_url"] = f"/api/v1/claims/{claim.id}/evidence" if claim and claim.evidence_name else None
 
     credited = sum(counted)
     return {

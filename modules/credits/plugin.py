@@ -100,6 +100,11 @@ def hocvu_reminders(session: Session, kind: str, now: Any) -> list[Any]:
 
 
 @hookimpl
+def hocvu_credit_refusal(session: Session, statement: Any, activity: Any) -> str | None:
+    return claims.credit_refusal(statement, activity)
+
+
+@hookimpl
 def hocvu_demo_seed(session: Session, demo: Any) -> None:
     seed_demo_rules(session, demo)
     if has_app_context():  # the claims' evidence files live in the app's instance folder

@@ -351,15 +351,16 @@ def closings_touching(session: Session, unit: Unit | None, year: int) -> list[Ye
     return list(session.scalars(query.order_by(YearClosing.id)))
 
 
-def _closed_year_reason(session: Session, scopes: Sequence[tuple[Unit | None, int]], reason: str) -> bool:
+def _closed_year_reason(session: Session, scopes: Sequence[tuple[Unit | None, int]], reason: str) -> list[int]:
     """A rule change that touches a closed year (``scopes``: the rule's unit and year,
-    before and after the change) needs a reason; True when it touches one."""
-    closed = [year for unit, year in scopes if closings_touching(session, unit, year)]
-    if closed and not reason.strip():
+    before and after the change) needs a reason; returns the ids of the closings touched."""
+    touched = sorted({c.id for unit, year in scopes for c in closings_touching(session, unit, year)})
+    if touched and not reason.strip():
+        year = next(year for unit, year in scopes if closings_touching(session, unit, year))
         raise ValidationFailed.single(
-            "reason", N_("Năm %(year)s đã chốt số liệu: cần nêu lý do điều chỉnh."), year=closed[0]
+            "reason", N_("Năm %(year)s đã chốt số liệu: cần nêu lý do điều chỉnh."), year=year
         )
-    return bool(closed)
+    return touched
 
 
 def _audit_rule(
@@ -369,7 +370,7 @@ def _audit_rule(
     rule: RequirementRule,
     data: dict[str, Any],
     reason: str,
-    closed: bool,
+    closings: list[int],
 ) -> None:
     audit.log(
         session,
@@ -378,8 +379,8 @@ def _audit_rule(
         target_type="credits_rule",
         target_id=rule.id,
         reason=reason.strip(),
-        # "year" and "closed_year" let the closing page list the changes made after closing.
-        data=data | {"year": rule.year, "closed_year": closed},
+        # The closings touched let each closing's page list the changes made after it.
+        data=data | {"year": rule.year, "closed_year": bool(closings), "closings": closings},
     )
 
 
@@ -411,7 +412,7 @@ def update_rule(
         _assign(session, rule, clean)
         require_manage(account, rule)
         after = rule_data(rule)
-        closed = after != before and _closed_year_reason(session, [before_scope, (rule.unit, rule.year)], reason)
+        closed = _closed_year_reason(session, [before_scope, (rule.unit, rule.year)], reason) if after != before else []
     session.flush()
     if after != before:
         _audit_rule(session, account, "credits.rule_updated", rule, {"before": before, "after": after}, reason, closed)

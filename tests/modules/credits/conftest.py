@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,3 +28,11 @@ def credits_app(app: Any) -> Any:
     if "credits" not in app.config["MODULES"]:
         pytest.skip("the credits module is not enabled: run with HOCVU_MODULES=hr,credits")
     return app
+
+
+@pytest.fixture
+def evidence_dir(credits_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the claims' evidence files go during the test."""
+    folder = tmp_path / "claims"
+    monkeypatch.setitem(credits_app.config, "CREDITS_EVIDENCE_DIR", str(folder))
+    return folder

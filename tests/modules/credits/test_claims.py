@@ -29,13 +29,6 @@ CLAIM = {
 }
 
 
-@pytest.fixture
-def evidence_dir(credits_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "claims"
-    monkeypatch.setitem(credits_app.config, "CREDITS_EVIDENCE_DIR", str(folder))
-    return folder
-
-
 def submit(client: Any, username: str, *, body: bytes = PDF, name: str = "giay-chung-nhan.pdf", **changes: Any) -> Any:
     data: dict[str, Any] = {**CLAIM, **changes}
     if body is not None:
@@ -80,7 +73,7 @@ def test_an_approved_claim_credits_its_periods_at_once_with_hr_as_authority(
     [item] = body["items"]
     assert (item["type"], item["periods"], item["statement_id"]) == ("external", 40, statement_id)
     assert item["date"] == "2026-05-15"  # the day the training ended
-    assert item["evidence_url"] == f"/claims/{claim['id']}/evidence"
+    assert item["evidence_url"] == f"/api/v1/claims/{claim['id']}/evidence"
 
     app_db.expire_all()
     row = app_db.get(Statement, statement_id)
@@ -92,10 +85,17 @@ def test_an_approved_claim_credits_its_periods_at_once_with_hr_as_authority(
     assert f"#{claim['id']}" in granted.reason and statement_id in granted.reason
 
     # The official and HR in scope may download the evidence; the other commune may not.
-    assert client.get(item["evidence_url"]).status_code in (302, 401)
-    own = client.get(f"/api/v1/claims/{claim['id']}/evidence", headers=bearer(client, "demo.official"))
+    assert client.get(item["evidence_url"]).status_code == 401
+    own = client.get(item["evidence_url"], headers=bearer(client, "demo.official"))
     assert own.status_code == 200 and own.data == PDF and own.headers["X-Content-Type-Options"] == "nosniff"
-    assert client.get(f"/api/v1/claims/{claim['id']}/evidence", headers=other).status_code == 404
+    assert client.get(item["evidence_url"], headers=hr).status_code == 200
+    assert client.get(item["evidence_url"], headers=other).status_code == 404
+    page = f"/claims/{claim['id']}/evidence"
+    assert client.get(page).status_code == 302  # to the sign-in page
+    login(client, "demo.hr.quynhon")
+    assert client.get(page).status_code == 404
+    login(client, "demo.official")
+    assert client.get(page).data == PDF
 
 
 def test_revoking_an_approved_claim_withdraws_the_credit_and_voids_the_statement(
@@ -239,12 +239,12 @@ def test_the_claim_pages_submit_review_and_approve(
     listing = client.get("/claims").get_data(as_text=True)
     assert CLAIM["title"] in listing and "Chờ duyệt" in listing
     claim_id = app_db.scalar(select(ExternalClaim.id))
-    client.get("/logout")
+    client.post("/logout")
 
     login(client, "demo.hr.quynhon")
     assert CLAIM["title"] not in client.get("/credits/claims").get_data(as_text=True)
     assert client.get(f"/credits/claims/{claim_id}").status_code == 404
-    client.get("/logout")
+    client.post("/logout")
 
     login(client, "demo.hr")
     assert CLAIM["title"] in client.get("/credits/claims").get_data(as_text=True)
@@ -254,3 +254,107 @@ def test_the_claim_pages_submit_review_and_approve(
     assert "Đã duyệt" in client.get(f"/credits/claims/{claim_id}").get_data(as_text=True)
     person = demo.people["GL-00001"]
     assert CLAIM["title"] in client.get(f"/hours/{person.id}?year=2026").get_data(as_text=True)
+
+
+def test_a_twin_of_an_approved_claim_cannot_be_approved_again(
+    credits_app: Any, client: Any, demo: Any, app_db: Session, evidence_dir: Path
+) -> None:
+    first = submit(client, "demo.official").get_json()["id"]
+    twin = submit(client, "demo.official").get_json()["id"]
+    hr = bearer(client, "demo.hr")
+    assert client.post(f"/api/v1/credits/claims/{first}/approve", json={}, headers=hr).status_code == 200
+    refused = client.post(f"/api/v1/credits/claims/{twin}/approve", json={}, headers=hr)
+    assert refused.status_code == 409 and f"#{first}" in refused.get_json()["error"]["message"]
+    assert hours(client, demo.people["GL-00001"].id)["credited"] == 40  # not 80
+    login(client, "demo.hr")
+    page = client.post(f"/credits/claims/{twin}/approve", data={}, follow_redirects=True)
+    assert page.status_code == 200 and f"#{first}" in page.get_data(as_text=True)  # said on the page, not a 500
+
+
+def test_nobody_rejects_or_revokes_their_own_claim_either(
+    credits_app: Any, client: Any, demo: Any, evidence_dir: Path
+) -> None:
+    own, hr = bearer(client, "demo.hr.quynhon"), bearer(client, "demo.hr")
+    pending = submit(client, "demo.hr.quynhon").get_json()["id"]
+    reason = {"reason": "Không hợp lệ"}
+    assert client.post(f"/api/v1/credits/claims/{pending}/reject", json=reason, headers=own).status_code == 403
+    assert client.post(f"/api/v1/credits/claims/{pending}/approve", json={}, headers=hr).status_code == 200
+    assert client.post(f"/api/v1/credits/claims/{pending}/revoke", json=reason, headers=own).status_code == 403
+
+
+def test_a_too_large_evidence_file_is_refused_and_nothing_is_kept(
+    credits_app: Any, client: Any, demo: Any, app_db: Session, evidence_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(credits_app.config, "CREDITS_EVIDENCE_MAX_BYTES", 1024)
+    response = submit(client, "demo.official", body=PDF + b"0" * 2048)
+    assert response.status_code == 413 and "1024" not in response.get_json()["error"]["message"]
+    assert app_db.scalar(select(func.count()).select_from(ExternalClaim)) == 0
+    assert not evidence_dir.exists() or not list(evidence_dir.iterdir())
+
+
+def test_a_failure_after_the_file_is_kept_removes_it(
+    credits_app: Any, client: Any, demo: Any, app_db: Session, evidence_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modules.credits import claims
+
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(claims, "find_duplicate", broken)
+    assert submit(client, "demo.official").status_code == 500
+    assert list(evidence_dir.iterdir()) == []
+    assert app_db.scalar(select(func.count()).select_from(ExternalClaim)) == 0
+
+
+def test_only_the_approval_of_a_claim_credits_the_claims_activity(
+    credits_app: Any, client: Any, demo: Any, app_db: Session, evidence_dir: Path
+) -> None:
+    """Another trusted source naming the claim's activity (a course module bug, a crediting
+    LRS client) earns nothing: the activity belongs to the claim."""
+    from lms_core.catalog import Activity
+    from lms_core.statements import account_agent, build_statement, hocvu_authority, store_statement
+    from lms_core.uow import UnitOfWork
+
+    claim_id = submit(client, "demo.hr.quynhon").get_json()["id"]
+    client.post(f"/api/v1/credits/claims/{claim_id}/approve", json={}, headers=bearer(client, "demo.hr"))
+    activity = app_db.scalar(select(Activity).where(Activity.iri.endswith(f"/external/claim-{claim_id}")))
+    assert activity is not None
+    with credits_app.app_context():
+        statement = build_statement(
+            actor=account_agent("https://hocvu.test", "GL-00001"),
+            verb="completed",
+            activity_iri=activity.iri,
+            activity_name=activity.title,
+        )
+        store_statement(app_db, statement, hocvu_authority("https://hocvu.test", "courses"))
+        UnitOfWork(app_db, credits_app.extensions["hocvu_registry"].publish).commit()
+    body = hours(client, demo.people["GL-00001"].id)
+    assert body["credited"] == 0
+    assert [n["reason"] for n in body["not_counted"]] == ["refused"]
+    assert "khai báo bồi dưỡng bên ngoài được duyệt" in body["not_counted"][0]["message"]
+
+
+@pytest.mark.postgres
+def test_two_hr_officers_approving_at_once_approve_once(
+    credits_app: Any, client: Any, demo: Any, app_db: Session, evidence_dir: Path, engine: Any, is_postgres: bool
+) -> None:
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL); SQLite serialises writers")
+    from lms_core.accounts import Account
+    from modules.credits import claims
+    from tests.modules.checklists.test_concurrency import race
+
+    claim_id = submit(client, "demo.official").get_json()["id"]
+
+    def approve(username: str) -> Any:
+        def call(session: Session) -> None:
+            with credits_app.app_context():
+                account = session.scalar(select(Account).where(Account.username == username))
+                claims.approve_claim(session, account, claim_id, site_url="https://hocvu.test")
+
+        return call
+
+    assert sorted(race(engine, [approve("demo.hr"), approve("demo.admin")])) == ["Conflict", "ok"]
+    app_db.rollback()
+    statements = app_db.scalars(select(Statement).where(Statement.verb_id.endswith("/attended"))).all()
+    assert len(statements) == 1

@@ -8,7 +8,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,12 +19,6 @@ from tests.conftest import bearer, login
 from tests.modules.credits.helpers import SITE
 from tests.modules.credits.test_api import complete as complete_in_app
 from tests.modules.credits.test_claims import CLAIM, PDF
-
-
-@pytest.fixture
-def evidence_dir(credits_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setitem(credits_app.config, "CREDITS_EVIDENCE_DIR", str(tmp_path / "claims"))
-    return tmp_path / "claims"
 
 
 def complete(app: Any, session: Session, staff: str, slug: str, at: str, periods: int = 4) -> str:
@@ -161,4 +154,76 @@ def test_the_hours_say_what_the_curriculum_still_requires_and_by_when(
     assert hours["curriculum_due"] == []
     # A new year asks again for what is due by the year's end.
     hours = client.get(f"/api/v1/people/{mai.id}/hours?year=2027", headers=bearer(client, "demo.official")).get_json()
-    assert {d["due"] for d in hours["curriculum_due"]} == {"2027-12-31"}
+    assert [(d["title"], d["due"]) for d in hours["curriculum_due"]] == [
+        ("Khóa học dau-thau", "2027-12-31"),
+        ("Khóa học ngan-sach", "2027-12-31"),
+    ]
+
+
+def test_an_item_due_days_after_the_start_is_due_once_and_can_be_overdue(
+    credits_app: Any, client: Any, demo: Any, app_db: Session
+) -> None:
+    from datetime import date
+
+    mai = demo.people["GL-00001"]
+    complete(credits_app, app_db, "GL-00002", "nhap-mon", "2026-03-10T09:00:00+07:00")  # creates the activity
+    activity = app_db.scalar(select(Activity).where(Activity.iri == activity_iri(SITE, "course", "nhap-mon")))
+    set_curriculum_item(app_db, app_db.get(Position, mai.position_id), activity, required=True, due_rule="days:30")
+    app_db.get(type(mai), mai.id).start_date = None
+    app_db.commit()
+    url = f"/api/v1/people/{mai.id}/hours?year=2026"
+    [due] = client.get(url, headers=bearer(client, "demo.official")).get_json()["curriculum_due"]
+    assert (due["due"], due["overdue"]) == (None, False)  # no start date: no day to show
+    app_db.get(type(mai), mai.id).start_date = date(2026, 1, 5)
+    app_db.commit()
+    [due] = client.get(url, headers=bearer(client, "demo.official")).get_json()["curriculum_due"]
+    assert (due["due"], due["overdue"]) == ("2026-02-04", True)
+    complete(credits_app, app_db, "GL-00001", "nhap-mon", "2025-06-01T09:00:00+07:00")  # done once, in 2025
+    assert client.get(url, headers=bearer(client, "demo.official")).get_json()["curriculum_due"] == []
+
+
+def test_a_province_closing_over_a_closed_commune_lists_the_corrections_too(
+    credits_app: Any, client: Any, demo: Any, app_db: Session
+) -> None:
+    commune_closing = close(client, "demo.hr", demo.units["GL-X-IAGRAI"].id).get_json()["id"]
+    province_closing = close(client, "demo.hr", demo.units["GL"].id).get_json()["id"]
+    late = complete(credits_app, app_db, "GL-00001", "ngan-sach", "2026-11-20T09:00:00+07:00", periods=6)
+    hr = bearer(client, "demo.hr")
+    for closing_id in (commune_closing, province_closing):
+        detail = client.get(f"/api/v1/credits/closings/{closing_id}", headers=hr).get_json()
+        assert [c["statement_id"] for c in detail["corrections"]] == [late]
+
+
+def test_someone_who_moved_after_the_closing_is_still_corrected_against_it(
+    credits_app: Any, client: Any, demo: Any, app_db: Session
+) -> None:
+    mai_id, commune_id, ward_id = (
+        demo.people["GL-00001"].id,
+        demo.units["GL-X-IAGRAI"].id,
+        demo.units["GL-P-QUYNHON"].id,
+    )
+    closing_id = close(client, "demo.hr", commune_id).get_json()["id"]
+    moved = client.patch(f"/api/v1/people/{mai_id}", json={"unit_id": ward_id}, headers=bearer(client, "demo.hr"))
+    assert moved.status_code == 200, moved.get_json()
+    late = complete(credits_app, app_db, "GL-00001", "ngan-sach", "2026-11-20T09:00:00+07:00", periods=6)
+    detail = client.get(f"/api/v1/credits/closings/{closing_id}", headers=bearer(client, "demo.hr")).get_json()
+    assert [c["statement_id"] for c in detail["corrections"]] == [late]
+    hours = client.get(f"/api/v1/people/{mai_id}/hours?year=2026", headers=bearer(client, "demo.hr")).get_json()
+    assert hours["closing"] is not None and hours["closing"]["credited"] == 0
+
+
+def test_a_closing_page_lists_only_the_rule_changes_that_touch_its_units(
+    credits_app: Any, client: Any, demo: Any
+) -> None:
+    hr = bearer(client, "demo.hr")
+    ward = close(client, "demo.hr", demo.units["GL-P-QUYNHON"].id).get_json()["id"]
+    close(client, "demo.hr", demo.units["GL-X-IAGRAI"].id)
+    rule = {"year": 2026, "name": "Xã Ia Grai", "periods": 30, "unit_id": demo.units["GL-X-IAGRAI"].id}
+    assert (
+        client.post(
+            "/api/v1/credits/rules", json={**rule, "reason": "Lý do bí mật của Ia Grai"}, headers=hr
+        ).status_code
+        == 201
+    )
+    login(client, "demo.hr.quynhon")
+    assert "Lý do bí mật của Ia Grai" not in client.get(f"/credits/closings/{ward}").get_data(as_text=True)
