@@ -907,7 +907,9 @@ def rebuild(
     summary = RebuildSummary(year=year)
     scratch = _Scratch(dialect, connection)
     try:
-        _rebuild_into(session, connection, scratch, summary, site_url=site_url, refusal=refusal, step=step)
+        _rebuild_into(
+            session, connection, scratch, summary, site_url=site_url, refusal=refusal, step=step, account_id=account_id
+        )
     except Exception:
         if dialect != "postgresql":  # PostgreSQL drops them with the failed transaction
             for table in scratch.all:
@@ -939,6 +941,7 @@ def _rebuild_into(
     site_url: str,
     refusal: Refusal | None,
     step: Callable[[int], None],
+    account_id: int | None,
 ) -> None:
     dialect = connection.dialect.name
     year = summary.year
@@ -1000,6 +1003,7 @@ def _rebuild_into(
 
     # 5. Apply the differences to the ledger, then to the not-counted list.
     ledger = Credit.__table__
+    corrections: list[Change] = []
     applied = _apply(
         connection,
         ledger,
@@ -1009,7 +1013,13 @@ def _rebuild_into(
         source_columns={"earned_at": earners.c.occurred_at},
         in_scope=_year_is(ledger, year),
         sample=SAMPLE_SIZE,
+        before_writing=lambda pending, gone: corrections.extend(_closed_year_changes(connection, pending, gone)),
     )
+    by_person: dict[int, list[Change]] = defaultdict(list)
+    for change in corrections:
+        by_person[change.row.person_id].append(change)
+    for person_id, changes in by_person.items():
+        closing.record_corrections(session, person_id, changes, lambda change: (_rebuild_reason(change), account_id))
     summary.changed, summary.removed, summary.added, summary.sample = (
         applied.changed,
         applied.removed,
@@ -1029,6 +1039,35 @@ def _rebuild_into(
         in_scope=_year_is(not_counted, year),
     )
     step(1)
+
+
+def _closed_year_changes(connection: Connection, pending: Table, gone: Table) -> list[Change]:
+    """The ledger changes a rebuild is about to write in closed years (usually none: a
+    rebuild that finds the ledger right changes nothing), read before they are written."""
+    ledger = Credit.__table__
+    closed = select(YearClosing.__table__.c.year).distinct()
+    if connection.execute(closed.limit(1)).first() is None:
+        return []
+    key = ("person_id", "year", "activity_id")
+
+    def rows(table: Table, keys_from: Table) -> dict[tuple[int, int, int], CreditRow]:
+        query = select(*(table.c[name] for name in CREDIT_COLUMNS)).where(table.c.year.in_(closed))
+        if keys_from is not table:
+            query = query.where(exists().where(and_(*(keys_from.c[k] == table.c[k] for k in key))))
+        return {
+            (r.person_id, r.year, r.activity_id): CreditRow(*(r._mapping[name] for name in CREDIT_COLUMNS))
+            for r in connection.execute(query)
+        }
+
+    after = rows(pending, pending)
+    before = rows(ledger, pending) | rows(ledger, gone)
+    return [Change(before.get(k), after.get(k)) for k in sorted(before.keys() | after.keys())]
+
+
+def _rebuild_reason(change: Change) -> str:
+    row = change.row
+    was, now = (change.before.periods if change.before else 0), (change.after.periods if change.after else 0)
+    return f"Tính lại sổ ghi nhận từ các statement (credits rebuild): {was} → {now} tiết, statement {row.statement_id}"
 
 
 def _year_is(table: Table, year: int | None) -> ColumnElement[bool]:
@@ -1211,9 +1250,11 @@ def _apply(
     source_columns: dict[str, Any],
     in_scope: ColumnElement[bool],
     sample: int = 0,
+    before_writing: Callable[[Table, Table], None] | None = None,
 ) -> Applied:
     """Make ``target`` (within ``in_scope``) equal to ``source``, writing only what differs,
     and return the counts and up to ``sample`` of the changes (key, statement before and after).
+    ``before_writing(pending, gone)`` may look at the differences before they are written.
 
     The differences are set aside in scratch tables first (two hash anti-joins), so that no
     statement inserts into a table it is scanning, and a rebuild that changes nothing
@@ -1258,6 +1299,8 @@ def _apply(
             {**dict(zip(keys, r[: len(keys)], strict=True)), "before": r[-2], "after": r[-1]}
             for r in [*withdrawn, *granted][:sample]
         ]
+    if before_writing is not None:
+        before_writing(pending, gone)
     changed = connection.execute(select(func.count()).select_from(pending.join(target, pending_key))).scalar_one()
     # Two deletes, each a hash semi-join (an OR of two EXISTS would be probed row by row).
     connection.execute(delete(target).where(exists().where(gone_key)))

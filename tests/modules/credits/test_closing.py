@@ -227,3 +227,28 @@ def test_a_closing_page_lists_only_the_rule_changes_that_touch_its_units(
     )
     login(client, "demo.hr.quynhon")
     assert "Lý do bí mật của Ia Grai" not in client.get(f"/credits/closings/{ward}").get_data(as_text=True)
+
+
+def test_a_rebuild_that_changes_a_closed_year_records_the_corrections(
+    credits_app: Any, client: Any, demo: Any, app_db: Session
+) -> None:
+    from sqlalchemy import delete
+
+    from modules.credits.models import Credit
+
+    mai_id = demo.people["GL-00001"].id
+    sid = complete(credits_app, app_db, "GL-00001", "dau-thau", "2026-03-10T09:00:00+07:00")
+    closing_id = close(client, "demo.hr", demo.units["GL-X-IAGRAI"].id).get_json()["id"]
+    app_db.rollback()
+    app_db.execute(delete(Credit).where(Credit.person_id == mai_id))  # a lost update, say
+    app_db.commit()
+    result = credits_app.test_cli_runner().invoke(args=["credits", "rebuild", "--year", "2026"])
+    assert result.exit_code == 0, result.output
+    app_db.rollback()
+    [correction] = app_db.scalars(select(Correction)).all()
+    assert (correction.closing_id, correction.statement_id) == (closing_id, sid)
+    assert (correction.periods_before, correction.periods_after) == (0, 4) and "credits rebuild" in correction.reason
+    again = credits_app.test_cli_runner().invoke(args=["credits", "rebuild", "--year", "2026"])
+    assert again.exit_code == 0
+    app_db.rollback()
+    assert len(app_db.scalars(select(Correction)).all()) == 1  # nothing changed the second time
