@@ -1,20 +1,23 @@
-"""The HR JSON API under /api/v1: units, positions, people, accounts, role grants."""
+"""The HR JSON API under /api/v1: units, positions, people (and their bulk import),
+accounts, role grants."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Date, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Range
+from flask import Response, jsonify
 
+from app.errors import translate
 from app.extensions import db
 from app.security import account_or_401, requires, token_auth, unit_of_work
 from lms_core.accounts import Role, account_for_person, get_account
 from lms_core.errors import N_, NotFound
 from lms_core.people import Person, get_position
 from lms_core.units import Unit, unit_by_code
-from modules.hr import services
+from modules.hr import importer, services
 
 api = APIBlueprint("hr_api", __name__, url_prefix="/api/v1", tag="HR")
 
@@ -382,3 +385,155 @@ def revoke_role(grant_id: int) -> Any:
     services.revoke_role(db.session, account_or_401(), grant_id)
     unit_of_work().commit()
     return ""
+
+
+# --- bulk import of people ------------------------------------------------------------
+
+
+class ImportIn(Schema):
+    file = File(
+        required=True, metadata={"description": ".xlsx or .csv (UTF-8), at most 5 MB, headers as in the template"}
+    )
+    dry_run = Boolean(load_default=True, metadata={"description": "Validate and report; write nothing (the default)"})
+    deactivate_missing = Boolean(
+        load_default=False,
+        metadata={"description": "Deactivate active people of the units the file names whose staff code is absent"},
+    )
+
+
+class ImportChange(Schema):
+    action = String(metadata={"description": "create, update or deactivate"})
+    row = Integer(allow_none=True)
+    staff_code = String()
+    full_name = String()
+    unit = String(metadata={"description": "Unit code"})
+    changes = Dict(metadata={"description": "field -> [old, new], for updates"})
+
+
+class ImportOut(Schema):
+    dry_run = Boolean()
+    deactivate_missing = Boolean()
+    rows = Integer()
+    created = Integer()
+    updated = Integer()
+    deactivated = Integer()
+    unchanged = Integer()
+    ignored_columns = List(String())
+    items = List(Nested(ImportChange), metadata={"description": "The changes, at most 500"})
+    items_total = Integer()
+
+
+IMPORT_ERRORS = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "example": "validation_error"},
+                "message": {"type": "string"},
+                "rows": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "row": {
+                                "type": "integer",
+                                "nullable": True,
+                                "description": "Spreadsheet row; 1 is the headers",
+                            },
+                            "column": {
+                                "type": "string",
+                                "nullable": True,
+                                "description": "The header, as in the template",
+                            },
+                            "field": {"type": "string", "nullable": True},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def row_errors(exc: importer.ImportRefused) -> list[dict[str, Any]]:
+    """The errors as the API and the pages show them: row, column header, message."""
+    return [
+        {
+            "row": error.row,
+            "column": translate(importer.HEADERS[error.column]) if error.column else None,
+            "field": error.column,
+            "message": translate(error.message, error.params),
+        }
+        for error in exc.rows
+    ]
+
+
+@api.post("/people/import")
+@api.auth_required(token_auth)
+@api.input(ImportIn, location="form_and_files", arg_name="data")
+@api.output(ImportOut)
+@api.doc(
+    summary="Import people from an .xlsx or .csv file (a dry run unless dry_run=false)",
+    description="Every row is validated first; on any error nothing is written and the answer (400) lists "
+    "every error as {row, column, message}. People are matched by staff code; the import is one transaction "
+    "and importing the same file again changes nothing. Files of many thousands of rows are better imported "
+    "from the page (a background job with progress) or with `flask people import`.",
+    responses={
+        400: {
+            "description": "Errors by row and column: nothing was written",
+            "content": {"application/json": {"schema": IMPORT_ERRORS}},
+        }
+    },
+)
+@requires(Role.HR)
+def import_people(data: dict[str, Any]) -> Any:
+    upload = data["file"]
+    content = upload.stream.read(importer.MAX_BYTES + 1)
+    try:
+        summary = importer.import_people(
+            db.session,
+            account_or_401(),
+            content,
+            filename=upload.filename or "",
+            dry_run=data["dry_run"],
+            deactivate_missing=data["deactivate_missing"],
+        )
+    except importer.ImportRefused as exc:
+        db.session.rollback()
+        message = translate(exc.message, exc.params)
+        # A Response, so the output schema (the summary's) does not reshape the error body.
+        response = jsonify({"error": {"code": exc.code, "message": message, "rows": row_errors(exc)}})
+        response.status_code = 400
+        return response
+    if data["dry_run"]:
+        db.session.rollback()
+    else:
+        unit_of_work().commit()
+    return summary.as_dict()
+
+
+@api.get("/people/import/template.<any(xlsx, csv):file_format>")
+@api.auth_required(token_auth)
+@api.output({}, content_type="application/octet-stream")
+@api.doc(summary="The import template (.xlsx with the unit and position codes the caller may use, or .csv)")
+@requires(Role.HR)
+def import_template(file_format: str) -> Any:
+    return template_response(file_format)
+
+
+def template_response(file_format: str) -> Response:
+    """The template download, shared with the page."""
+    account = account_or_401()
+    if file_format == "csv":
+        body, mimetype = importer.template_csv(translate), "text/csv; charset=utf-8"
+    else:
+        units = [(u.code, u.name) for u in services.units_in_scope(db.session, account)]
+        positions = [(p.code, p.name) for p in services.list_positions(db.session) if p.active]
+        body = importer.template_xlsx(translate, units, positions)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=mau-nhap-can-bo.{file_format}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.errors import field_errors, translate
@@ -13,12 +14,15 @@ from app.forms import optional_int
 from app.security import account_or_401, requires, unit_of_work
 from lms_core import units
 from lms_core.accounts import ROLE_LABELS, Role, account_for_person
+from lms_core.db import make_session_factory
 from lms_core.errors import N_, ValidationFailed
 from lms_core.people import CATEGORY_LABELS, PERSON_FIELDS, Field, get_position
 from lms_core.units import UNIT_KIND_LABELS
-from modules.hr import forms, services
+from modules.hr import forms, importer, jobs, services
+from modules.hr.api import row_errors, template_response
+from modules.hr.models import ImportJob
 
-bp = Blueprint("hr", __name__, url_prefix="/hr", template_folder="templates")
+bp = Blueprint("hr", __name__, url_prefix="/hr", template_folder="templates", static_folder="static")
 
 
 def _choices() -> dict[str, Any]:
@@ -277,3 +281,118 @@ def revoke_role(grant_id: int) -> Response:
         if person_id
         else _saved(N_("Đã thu hồi quyền."), "hr.people")
     )
+
+
+# --- bulk import of people ------------------------------------------------------------
+
+
+def _start_runner(job_id: int) -> None:
+    """Run the job in a thread of this process, with sessions of its own; its progress is in
+    the database, so any app process can answer the page's polling. A runner lost with its
+    process (a restarted worker) leaves a job the status reports as interrupted."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    publish = app.extensions["hocvu_registry"].publish
+
+    def target() -> None:
+        with app.app_context():
+            jobs.run(make_session_factory(db.engine), publish, job_id)
+
+    threading.Thread(target=target, name=f"hr-import-{job_id}", daemon=True).start()
+
+
+def _import_page(errors: list[dict[str, Any]] | None = None, status: int = 200) -> Any:
+    account = account_or_401()
+    return render_template(
+        "hr/import.html",
+        errors=errors or [],
+        recent=[(job, jobs.status_of(job)) for job in jobs.recent_jobs(db.session, account)],
+        headers=[translate(label) for label in importer.HEADERS.values()],
+        max_mb=importer.MAX_BYTES // (1024 * 1024),
+        status_labels=jobs.STATUS_LABELS,
+    ), status
+
+
+@bp.get("/people/import")
+@requires(Role.HR)
+def people_import() -> Any:
+    return _import_page()
+
+
+@bp.post("/people/import")
+@requires(Role.HR)
+def people_import_upload() -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _import_page([{"row": None, "column": None, "message": translate(N_("Hãy chọn một tệp."))}], 400)
+    content = upload.stream.read(importer.MAX_BYTES + 1)
+    try:
+        job = jobs.create_job(
+            db.session,
+            account_or_401(),
+            content,
+            filename=upload.filename,
+            deactivate_missing=request.form.get("deactivate_missing") == "1",
+        )
+    except importer.ImportRefused as exc:
+        db.session.rollback()
+        return _import_page(row_errors(exc), 400)
+    unit_of_work().commit()
+    _start_runner(job.id)
+    return redirect(url_for("hr.people_import_job", job_id=job.id), 303)
+
+
+@bp.get("/people/import/template.<any(xlsx, csv):file_format>")
+@requires(Role.HR)
+def people_import_template(file_format: str) -> Response:
+    return template_response(file_format)
+
+
+def _job_view(job: ImportJob) -> dict[str, Any]:
+    status = jobs.status_of(job)
+    return status | {
+        "status_label": translate(status["status_label"]),
+        "phase_label": translate(status["phase_label"]) if status["phase_label"] else "",
+        "message": translate(status["message"]) if status["message"] else "",
+    }
+
+
+@bp.get("/people/import/<int:job_id>")
+@requires(Role.HR)
+def people_import_job(job_id: int) -> str:
+    job = jobs.job_for(db.session, account_or_401(), job_id)
+    errors = [
+        {
+            "row": e["row"],
+            "column": translate(importer.HEADERS[e["column"]]) if e.get("column") else None,
+            "message": translate(e["message"], e.get("params") or None),
+        }
+        for e in job.errors or []
+    ]
+    return render_template(
+        "hr/import_job.html",
+        job=job,
+        status=_job_view(job),
+        errors=errors,
+        summary=job.summary,
+        headers=importer.HEADERS | {"active": N_("đang công tác")},
+    )
+
+
+@bp.get("/people/import/<int:job_id>/status")
+@requires(Role.HR)
+def people_import_status(job_id: int) -> Response:
+    """The job's progress as JSON, for the page's polling."""
+    response = jsonify(_job_view(jobs.job_for(db.session, account_or_401(), job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/people/import/<int:job_id>/confirm")
+@requires(Role.HR)
+def people_import_confirm(job_id: int) -> Response:
+    account = account_or_401()
+    job = jobs.job_for(db.session, account, job_id)
+    jobs.confirm(db.session, account, job)
+    unit_of_work().commit()
+    _start_runner(job.id)
+    return redirect(url_for("hr.people_import_job", job_id=job.id), 303)

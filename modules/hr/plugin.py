@@ -6,8 +6,10 @@ from lms_core.plugins.manifest import ModuleManifest, NavItem
 MANIFEST = ModuleManifest(
     name="hr",
     title=N_("Tổ chức và nhân sự"),
+    models="modules.hr.models",
     blueprints=("modules.hr.controllers:bp",),
     api_blueprints=("modules.hr.api:api",),
+    cli=("modules.hr.cli:people",),
     nav=(
         NavItem("hr.units_page", N_("Đơn vị"), roles=("hr",)),
         NavItem("hr.people", N_("Cán bộ"), roles=("hr",)),
