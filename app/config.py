@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 # Modules enabled by default, in any order (the registry sorts them by dependency).
-DEFAULT_MODULES = ["hr", "quizzes", "courses", "checklists", "credits", "certificates"]
+DEFAULT_MODULES = ["hr", "quizzes", "courses", "checklists", "credits", "certificates", "plans", "reports", "notifications"]
 
 
 class ConfigError(RuntimeError):
@@ -62,6 +62,15 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LANGUAGES": ["vi", "en"],
         "VALIDATION_ERROR_STATUS_CODE": 400,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # E-mail for reminders; without SMTP_HOST they are in-app only.
+        "SMTP_HOST": os.environ.get("SMTP_HOST"),
+        "SMTP_PORT": os.environ.get("SMTP_PORT"),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME"),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "false"),
+        "SMTP_SSL": os.environ.get("SMTP_SSL", "false"),
+        "SMTP_SENDER": os.environ.get("SMTP_SENDER", "hocvu@localhost"),
+        "SMTP_TIMEOUT": os.environ.get("SMTP_TIMEOUT", "10"),
         "LRS_FORWARD_URL": os.environ.get("LRS_FORWARD_URL"),
         "LRS_FORWARD_KEY": os.environ.get("LRS_FORWARD_KEY"),
         "LRS_FORWARD_SECRET": os.environ.get("LRS_FORWARD_SECRET"),

@@ -1,7 +1,8 @@
 """Run every benchmark; each prints its figures and the baseline measured in the same run."""
 
-from bench import credits, units_subtree
+from bench import credits, reports, units_subtree
 
 if __name__ == "__main__":
     units_subtree.main()
     credits.main()
+    reports.main()

@@ -14,8 +14,9 @@ from flask_babel import gettext
 
 from app.extensions import db, limiter
 from app.security import account_or_401, requires, token_auth
-from lms_core import access
-from lms_core.errors import NotFound
+from lms_core import access, units
+from lms_core.accounts import Role
+from lms_core.errors import N_, NotFound
 from lms_core.people import get_person
 from modules.certificates import services, web
 
@@ -187,3 +188,22 @@ def verify(code: str) -> Any:
     if verification is None:
         raise NotFound(services.UNKNOWN_CODE)
     return web.verification_data(verification)
+
+
+@api.get("/units/<code>/certificates.zip")
+@api.auth_required(token_auth)
+@api.input(YearQuery, location="query", arg_name="query")
+@api.output(FileSchema(), content_type="application/zip", description="One folder per person: certificates, transcript")
+@api.doc(
+    summary="Every certificate of a unit and the units below it for a year, as one zip (HR over the unit)",
+    description="Issues the certificates not issued yet, as the single downloads do, and a transcript per person.",
+    responses={403: "The unit is outside the caller's HR scope", 404: "No such unit, or nobody credited that year"},
+)
+@requires(Role.HR)
+def unit_archive(code: str, query: dict[str, Any]) -> Any:
+    account = account_or_401()
+    unit = units.unit_by_code(db.session, code)
+    if unit is None:
+        raise NotFound(N_("Không tìm thấy đơn vị."))
+    access.require(account, Role.HR, unit)
+    return web.unit_archive(account, unit, query.get("year") or services.current_year())

@@ -11,7 +11,9 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db, limiter
 from app.security import account_or_401, requires
-from lms_core import access
+from lms_core import access, units
+from lms_core.accounts import Role
+from lms_core.errors import N_, NotFound
 from lms_core.people import Person, get_person
 from modules.certificates import services, web
 
@@ -122,3 +124,18 @@ def _noindex(body: str, status: int) -> Response:
     # The page names a person: keep it out of search engines (the meta tag says it too).
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+# --- HR: every certificate of a unit --------------------------------------------------------
+
+
+@bp.get("/certificates/units/<code>.zip")
+@requires(Role.HR)
+def unit_archive(code: str) -> Response:
+    """All certificates and transcripts of a unit (and below) for ``?year=``, as one zip."""
+    account = account_or_401()
+    unit = units.unit_by_code(db.session, code)
+    if unit is None:
+        raise NotFound(N_("Không tìm thấy đơn vị."))
+    access.require(account, Role.HR, unit)
+    return web.unit_archive(account, unit, web.parse_year(request.args.get("year")))

@@ -436,3 +436,36 @@ def revoke_for_voided(
             },
         )
     return revoked
+
+
+# --- every certificate of a unit ------------------------------------------------------------
+
+NOTHING_TO_ARCHIVE = N_("Không có cán bộ nào của đơn vị được ghi nhận số tiết trong năm %(year)s.")
+
+
+def people_with_credits(rows: Any) -> list[int]:
+    """The ids of the people with at least one credited item, from a ``hocvu_people_hours``
+    answer (consumed to the end here, so the caller may write afterwards). ``NotFound``
+    when no module keeps credits."""
+    if rows is None:
+        raise NotFound(NO_CREDITS)
+    return [row["person_id"] for row in rows if row.get("activity_ids")]
+
+
+def issue_all(
+    session: Session, person: Person, year: int, hours: dict[str, Any] | None, *, issued_by: int | None
+) -> tuple[list[IssuedCertificate], IssuedCertificate]:
+    """Every certificate of ``person``'s year, as the single downloads issue them: one per
+    credited course or checklist (the existing one for the same statement, else new) and
+    a transcript (the latest while unchanged, else new). Called by the unit archive;
+    caller commits."""
+    activities = [
+        issue_activity(session, person, item.activity_id, year, hours, issued_by=issued_by)
+        for item in certifiable_items(session, person, year, hours)
+    ]
+    return activities, issue_transcript(session, person, year, hours, issued_by=issued_by)
+
+
+def archive_folder(person: Person) -> str:
+    """The folder of a person's files in the unit archive: "GL-00001-nguyen-thi-mai"."""
+    return ascii_filename(person.staff_code, person.full_name)[: -len(".pdf")]

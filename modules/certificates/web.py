@@ -7,7 +7,10 @@ The Flask end of the module (``current_app``, ``url_for``); the rules themselves
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +22,7 @@ from app.security import unit_of_work
 from lms_core.accounts import Account
 from lms_core.errors import N_, NotFound
 from lms_core.people import Person
+from lms_core.units import Unit
 from modules.certificates import pdf, services
 from modules.certificates.models import KIND_TRANSCRIPT, IssuedCertificate
 
@@ -162,3 +166,58 @@ def verification_data(verification: services.Verification) -> dict[str, Any]:
             for item in certificate.details or []
         ]
     return data
+
+
+def people_hours_of_unit(unit: Unit, year: int) -> Any:
+    """The ``hocvu_people_hours`` answer for ``unit`` and below (None: no module keeps credits)."""
+    hook = current_app.extensions["hocvu_registry"].hook
+    return hook.hocvu_people_hours(session=db.session, unit=unit, year=year)
+
+
+def unit_archive(account: Account, unit: Unit, year: int) -> Response:
+    """Every certificate and a transcript of each person of ``unit`` and below credited in
+    ``year``, issued as needed, as one zip: written into a temporary file (one PDF in
+    memory at a time), committed once it is complete (nothing is issued when drawing
+    fails half-way), then streamed and removed. The caller checked HR over ``unit``."""
+    ids = services.people_with_credits(people_hours_of_unit(unit, year))
+    if not ids:
+        raise NotFound(services.NOTHING_TO_ARCHIVE, year=year)
+    handle, path = tempfile.mkstemp(prefix="hocvu-certificates-", suffix=".zip")
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for person_id in ids:
+                person = db.session.get(Person, person_id)
+                if person is None:
+                    continue
+                activities, transcript = services.issue_all(
+                    db.session, person, year, person_hours(person, year), issued_by=account.id
+                )
+                folder = services.archive_folder(person)
+                for certificate in activities:
+                    name = services.ascii_filename("giay-chung-nhan", services.group_code(certificate.code))
+                    data = pdf.activity_pdf(certificate, url=verify_url(certificate.code), issuer=issuer())
+                    archive.writestr(f"{folder}/{name}", data)
+                name = services.ascii_filename("bang-tong-hop", str(year), transcript.code[:4])
+                data = pdf.transcript_pdf(transcript, url=verify_url(transcript.code), issuer=issuer())
+                archive.writestr(f"{folder}/{name}", data)
+        unit_of_work().commit()
+    except BaseException:
+        os.unlink(path)
+        raise
+
+    def stream() -> Iterator[bytes]:
+        try:
+            with open(path, "rb") as body:
+                while block := body.read(64 * 1024):
+                    yield block
+        finally:
+            os.unlink(path)
+
+    response = Response(stream(), mimetype="application/zip")
+    filename = services.ascii_filename("giay-chung-nhan", unit.code, str(year))[: -len(".pdf")] + ".zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Length"] = str(os.path.getsize(path))
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -13,7 +13,7 @@ from lms_core.errors import N_
 from lms_core.plugins import hookimpl
 from lms_core.plugins.manifest import ModuleManifest, NavItem
 from lms_core.statements import VERBS
-from modules.checklists import content, services
+from modules.checklists import content, reminders, services
 
 MANIFEST = ModuleManifest(
     name="checklists",
@@ -47,8 +47,6 @@ def hocvu_credit_refusal(session: Session, statement: Any, activity: Any) -> str
 
 @hookimpl
 def hocvu_reminders(session: Session, kind: str, now: Any) -> list[Any]:
-    from modules.checklists import reminders
-
     return reminders.reminders(session, kind, now)
 
 

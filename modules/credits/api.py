@@ -24,13 +24,12 @@ from lms_core.people import get_person
 from modules.credits import claims, closing, requirements
 from modules.credits.hours import current_year, hours_for
 from modules.credits.models import RequirementRule
+from modules.credits.plugin import default_periods
 from modules.credits.requirements import MAX_PERIODS, MAX_YEAR, MIN_YEAR
 
 api = APIBlueprint("credits_api", __name__, url_prefix="/api/v1", tag="Credits")
 
 
-def default_periods() -> int:
-    return int(current_app.config.get("DEFAULT_REQUIRED_PERIODS", requirements.DEFAULT_PERIODS))
 
 
 class YearQuery(Schema):

@@ -734,6 +734,15 @@ def handle_event(session: Session, event: Event, *, site_url: str, refusal: Refu
         ).scalar_one_or_none()
         if staff_code is None:
             return []
+        if isinstance(event, PersonCreated):
+            # A new person has no ledger rows yet, so only their statements could change it
+            # (one indexed probe; a bulk import creates thousands with none).
+            key = account_key(site_url, staff_code)
+            if (
+                connection.execute(select(literal(1)).where(Statement.__table__.c.actor_key == key).limit(1)).first()
+                is None
+            ):
+                return []
         code = "person_created" if isinstance(event, PersonCreated) else "person_changed"
         return recompute(
             session,

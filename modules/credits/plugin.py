@@ -17,7 +17,7 @@ from lms_core.errors import N_
 from lms_core.events import Event
 from lms_core.plugins import hookimpl
 from lms_core.plugins.manifest import ModuleManifest, NavItem
-from modules.credits import claims, engine, requirements
+from modules.credits import bulk, claims, engine, reminders, requirements
 from modules.credits.hours import hours_for
 from modules.credits.requirements import seed_demo_rules
 
@@ -74,29 +74,28 @@ def hocvu_event(session: Session, event: Event) -> None:
     engine.handle_event(session, event, site_url=current.site_url, refusal=current.refusal)
 
 
+def default_periods() -> int:
+    """The requirement when no rule applies: the app's ``DEFAULT_REQUIRED_PERIODS``, else 40."""
+    if has_app_context():
+        return int(current_app.config.get("DEFAULT_REQUIRED_PERIODS", requirements.DEFAULT_PERIODS))
+    return requirements.DEFAULT_PERIODS
+
+
 @hookimpl
 def hocvu_person_hours(session: Session, person: Any, year: int, translate: Any) -> dict[str, Any]:
-    default = requirements.DEFAULT_PERIODS
-    if has_app_context():
-        default = int(current_app.config.get("DEFAULT_REQUIRED_PERIODS", default))
-    return hours_for(session, person, year, default_periods=default, translate=translate or requirements.identity)
+    return hours_for(
+        session, person, year, default_periods=default_periods(), translate=translate or requirements.identity
+    )
 
 
 @hookimpl
 def hocvu_people_hours(session: Session, unit: Any, year: int) -> Any:
-    from modules.credits import bulk
-
-    default = requirements.DEFAULT_PERIODS
-    if has_app_context():
-        default = int(current_app.config.get("DEFAULT_REQUIRED_PERIODS", default))
-    return bulk.people_hours(session, unit, year, default_periods=default)
+    return bulk.people_hours(session, unit, year, default_periods=default_periods())
 
 
 @hookimpl
 def hocvu_reminders(session: Session, kind: str, now: Any) -> list[Any]:
-    from modules.credits import reminders
-
-    return reminders.reminders(session, kind, now, site_url=settings().site_url)
+    return reminders.reminders(session, kind, now, default_periods=default_periods())
 
 
 @hookimpl

@@ -73,15 +73,10 @@ CLAIMS_BODY = N_(
 )
 
 
-def reminders(
-    session: Session, kind: str, now: datetime, *, site_url: str, default_periods: int | None = None
-) -> list[Reminder]:
+def reminders(session: Session, kind: str, now: datetime, *, default_periods: int) -> list[Reminder]:
     """The credits module's reminders of ``kind`` at ``now``; [] for other kinds. Called
-    by the plugin's ``hocvu_reminders``. ``site_url`` is the site's base (unused: reminder
-    links are paths on it); ``default_periods`` the requirement when no rule applies (by
-    default the running app's ``DEFAULT_REQUIRED_PERIODS``, else 40)."""
-    if default_periods is None:
-        default_periods = _configured_default()
+    by the plugin's ``hocvu_reminders``; ``default_periods`` is the requirement when no
+    rule applies."""
     if kind == WEEKLY_DIGEST:
         return weekly_digest(session, now, default_periods=default_periods)
     if kind == DEADLINES:
@@ -89,15 +84,6 @@ def reminders(
     if kind == PENDING_CLAIMS:
         return pending_claims(session, now)
     return []
-
-
-def _configured_default() -> int:
-    # Imported here so the module stays usable without Flask (scripts, headless tests).
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        return int(current_app.config.get("DEFAULT_REQUIRED_PERIODS", DEFAULT_PERIODS))
-    return DEFAULT_PERIODS
 
 
 def _local(now: datetime) -> datetime:
