@@ -11,7 +11,17 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 # Modules enabled by default, in any order (the registry sorts them by dependency).
-DEFAULT_MODULES = ["hr", "quizzes", "courses", "checklists", "credits", "certificates", "plans", "reports", "notifications"]
+DEFAULT_MODULES = [
+    "hr",
+    "quizzes",
+    "courses",
+    "checklists",
+    "credits",
+    "certificates",
+    "plans",
+    "reports",
+    "notifications",
+]
 
 
 class ConfigError(RuntimeError):
