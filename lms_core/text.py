@@ -17,3 +17,16 @@ def vietnamese_sort_key(text: str) -> tuple[str, str]:
     tones = "".join(ch for ch in decomposed if ch in TONE_MARKS)
     letters = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in TONE_MARKS))
     return letters.translate(_LETTER_ORDER), tones
+
+
+# What a spreadsheet may read as the start of a formula (=, +, -, @; tab and CR too).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """``value`` as a cell of an exported .csv or .xlsx: text that a spreadsheet would
+    take for a formula (a name typed as "=HYPERLINK(…)", say) gets a leading apostrophe,
+    so it stays text; numbers, dates and None pass unchanged. Every export applies it."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -129,13 +129,15 @@ def _noindex(body: str, status: int) -> Response:
 # --- HR: every certificate of a unit --------------------------------------------------------
 
 
-@bp.get("/certificates/units/<code>.zip")
+@bp.post("/certificates/units/<code>.zip")
 @requires(Role.HR)
 def unit_archive(code: str) -> Response:
-    """All certificates and transcripts of a unit (and below) for ``?year=``, as one zip."""
+    """All certificates and transcripts of a unit (and below) for the form's ``year``, as
+    one zip. A POST with the CSRF token: building it issues certificates, which another
+    site must not be able to trigger with a link."""
     account = account_or_401()
     unit = units.unit_by_code(db.session, code)
     if unit is None:
         raise NotFound(N_("Không tìm thấy đơn vị."))
     access.require(account, Role.HR, unit)
-    return web.unit_archive(account, unit, web.parse_year(request.args.get("year")))
+    return web.unit_archive(account, unit, web.parse_year(request.form.get("year")))

@@ -207,14 +207,13 @@ def unit_archive(account: Account, unit: Unit, year: int) -> Response:
         raise
 
     def stream() -> Iterator[bytes]:
-        try:
-            with open(path, "rb") as body:
-                while block := body.read(64 * 1024):
-                    yield block
-        finally:
-            os.unlink(path)
+        with open(path, "rb") as body:
+            while block := body.read(64 * 1024):
+                yield block
 
     response = Response(stream(), mimetype="application/zip")
+    # Removed when the response closes, also when its body is never read (HEAD, a client gone).
+    response.call_on_close(lambda: os.path.exists(path) and os.unlink(path))
     filename = services.ascii_filename("giay-chung-nhan", unit.code, str(year))[: -len(".pdf")] + ".zip"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Content-Length"] = str(os.path.getsize(path))

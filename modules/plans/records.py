@@ -179,7 +179,9 @@ def reimbursement(record: DegreeTraining) -> Reimbursement:
     if record.exception_kind == ExceptionKind.WAIVED.value:
         amount = 0
     elif record.exception_kind == ExceptionKind.REDUCED.value:
-        amount = record.exception_amount_vnd or 0
+        # Never more than the rule gives now: the record may have changed since the
+        # exception was granted (served in full since, say).
+        amount = min(record.exception_amount_vnd or 0, computed)
     return Reimbursement(
         computed_vnd=computed,
         amount_vnd=amount,
@@ -529,8 +531,11 @@ def record_exception(
 ) -> DegreeTraining:
     """HR records an exception to the rule: ``kind`` mien (nothing owed) or giam (the
     lower ``amount_vnd`` owed, below the computed amount), always with a ``reason``; an
-    empty kind removes the exception (with a reason too). Overrides the computed amount."""
+    empty kind removes the exception (with a reason too). Overrides the computed amount.
+    Only HR over the unit whose plan pays may waive: HR over the person and over the
+    plan's unit."""
     access.require(account, Role.HR, record.person.unit)
+    access.require(account, Role.HR, record.line.plan.unit)
     errors: list[FieldError] = []
     kind = data.get("kind") or None
     if kind is not None and kind not in EXCEPTION_LABELS:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from lms_core.errors import N_
 from lms_core.people import CATEGORY_LABELS
+from lms_core.text import spreadsheet_safe
 from lms_core.units import UNIT_KIND_LABELS, Unit, subtree_filter
 from modules.plans.models import DegreeTraining, Nomination, PlanLine, TrainingPlan
 from modules.plans.records import DEGREE_COMPLETED, NominationStatus
@@ -394,7 +395,7 @@ def to_csv(report: PlanReport, translate: Translate) -> bytes:
     writer = csv.writer(out)
     writer.writerow([translate(name) for name, _ in COLUMNS])
     for row in report.rows:
-        writer.writerow(["" if value is None else value for value in _values(row, translate)])
+        writer.writerow(["" if value is None else spreadsheet_safe(value) for value in _values(row, translate)])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -419,7 +420,7 @@ def to_xlsx(report: PlanReport, translate: Translate) -> bytes:
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.row_dimensions[1].height = 45
     for row in report.rows:
-        values = _values(row, translate)
+        values = [spreadsheet_safe(value) for value in _values(row, translate)]
         sheet.append(values)  # openpyxl writes Decimals as numbers
         current = sheet.max_row
         for column in range(1, len(COLUMNS) + 1):
@@ -441,7 +442,7 @@ def to_xlsx(report: PlanReport, translate: Translate) -> bytes:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER_FILL
     for name, value in plan_facts(report, translate):
-        facts.append([name, value])
+        facts.append([name, spreadsheet_safe(value)])
         if isinstance(value, int):
             facts.cell(row=facts.max_row, column=2).number_format = "#,##0"
         elif value is not None and hasattr(value, "isoformat"):

@@ -34,7 +34,7 @@ TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_VND = 10**15  # a million billion đồng: far above any plan, below BigInteger's limit
 MAX_COUNT = 1_000_000
-THOUSANDS = re.compile(r"^\d{1,3}([.,\u00a0 ]\d{3})+$")
+THOUSANDS = re.compile(r"^[0-9]{1,3}([.,\u00a0 ][0-9]{3})+$")
 
 
 def current_year() -> int:
@@ -211,10 +211,11 @@ def parse_int(value: Any) -> int | None:
         return None
     text = value.strip()
     sign = -1 if text.startswith("-") else 1
-    text = text.lstrip("-")
-    if not (text.isdigit() or THOUSANDS.match(text)):
+    text = text.removeprefix("-")
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not (re.fullmatch(r"[0-9]+", text) or THOUSANDS.match(text)):
         return None
-    return sign * int(re.sub(r"\D", "", text))
+    return sign * int(re.sub(r"[^0-9]", "", text))
 
 
 def parse_day(value: Any) -> date | None:

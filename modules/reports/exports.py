@@ -23,6 +23,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from lms_core.text import spreadsheet_safe
+
 BOM = "\ufeff"
 BLOCK = 64 * 1024
 ROWS_PER_FLUSH = 500
@@ -92,7 +94,7 @@ def csv_stream(table: Table) -> Iterator[bytes]:
     for row in table.rows:
         cells = table.cells(row)
         _add(sums, table, cells)
-        writer.writerow(["" if v is None else v for v in cells])
+        writer.writerow(["" if v is None else spreadsheet_safe(v) for v in cells])
         count += 1
         if count % ROWS_PER_FLUSH == 0:
             yield buffer.getvalue().encode("utf-8")
@@ -130,7 +132,7 @@ def write_xlsx(table: Table, path: str) -> int:
         out: list[Any] = []
         for value, number_format in zip(cells, formats, strict=True):
             if number_format is None or value is None or value == "":
-                out.append(value)
+                out.append(spreadsheet_safe(value))
             else:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = number_format

@@ -37,7 +37,7 @@ def test_a_unit_zip_holds_every_certificate_and_a_transcript_per_person(
     single = client.get(f"/certificates/people/{mai.id}/2026/activities/{course.id}.pdf")
     [first] = issued(app_db)
 
-    response = client.get("/certificates/units/GL-X-IAGRAI.zip?year=2026")
+    response = client.post("/certificates/units/GL-X-IAGRAI.zip", data={"year": "2026"})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"].isascii()
@@ -58,7 +58,7 @@ def test_a_unit_zip_holds_every_certificate_and_a_transcript_per_person(
     assert single.status_code == 200
 
     # Again: nothing new is issued (same statements, unchanged transcripts).
-    again = client.get("/certificates/units/GL-X-IAGRAI.zip?year=2026")
+    again = client.post("/certificates/units/GL-X-IAGRAI.zip", data={"year": "2026"})
     assert again.status_code == 200 and len(issued(app_db)) == len(certificates)
 
 
@@ -76,7 +76,7 @@ def test_the_unit_zip_is_for_hr_within_scope(cert_app: Any, client: Any, demo: A
     assert province.status_code == 200
     assert zipfile.ZipFile(io.BytesIO(province.data)).namelist()
     login(client, "demo.hr.quynhon")
-    assert client.get("/certificates/units/GL-X-IAGRAI.zip?year=2026").status_code == 403
+    assert client.post("/certificates/units/GL-X-IAGRAI.zip", data={"year": "2026"}).status_code == 403
 
 
 def test_nothing_is_issued_when_drawing_fails(
@@ -95,3 +95,10 @@ def test_nothing_is_issued_when_drawing_fails(
         cert_app.config["PROPAGATE_EXCEPTIONS"] = None
     assert response.status_code == 500
     assert issued(app_db) == []
+
+
+def test_the_page_zip_is_a_post_and_a_get_does_nothing(cert_app: Any, client: Any, demo: Any, app_db: Session) -> None:
+    """A link on another site (a GET) must not make a signed-in HR officer's browser issue
+    a province's certificates."""
+    login(client, "demo.hr")
+    assert client.get("/certificates/units/GL-X-IAGRAI.zip?year=2026").status_code == 405

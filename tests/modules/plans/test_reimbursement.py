@@ -113,3 +113,33 @@ def records_data(record: records.DegreeTraining) -> dict:
     names = ("person_id", "line_id", "level", "institution", "field_of_study", "start_date", "end_date")
     names += ("duration_months", "funding", "cost_vnd", "status", "served_months")
     return {name: getattr(record, name) for name in names}
+
+
+def test_a_reduction_never_exceeds_what_the_rule_gives_after_the_record_changed() -> None:
+    from modules.plans.models import DegreeTraining
+
+    record = DegreeTraining(
+        status="nghi_truoc_han", funding="ngan_sach", cost_vnd=F, duration_months=24, served_months=30
+    )
+    record.exception_kind, record.exception_amount_vnd = "giam", 35_000_000
+    assert reimbursement(record).amount_vnd == 35_000_000  # below the 70,000,000 computed
+    record.served_months = 72  # served in full since: nothing is owed any more
+    assert (reimbursement(record).computed_vnd, reimbursement(record).amount_vnd) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1.000.000", 1_000_000),
+        ("1,000,000", 1_000_000),
+        ("42", 42),
+        ("-5", -5),
+        ("²", None),
+        ("--5", None),
+        ("1.5", None),
+    ],
+)
+def test_amounts_are_whole_numbers_in_ascii_digits(text: str, value: int | None) -> None:
+    from modules.plans.services import parse_int
+
+    assert parse_int(text) == value
