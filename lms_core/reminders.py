@@ -23,8 +23,9 @@ class Reminder:
     """One message for one account.
 
     ``key`` makes it idempotent: the notifications module delivers a key once, ever, so a
-    module builds it from what the reminder is about and its period (e.g.
-    "weekly_digest:2026-W48:person:12", "deadline:14:2026:person:12:activity:7").
+    module builds it from what the reminder is about, its period and the recipient
+    account (e.g. "weekly_digest:2026:2026-W48:account:12",
+    "deadline:activity:7:2026-12-31:14:account:12", "mentor_queue:2026-07-06:account:3").
     ``subject`` and ``body`` are final text (Vietnamese; the modules choose), ``link`` a
     path on the site (e.g. "/hours"). ``mutable`` reminders (digests) are skipped for an
     account that muted digests; deadlines and review queues are not."""

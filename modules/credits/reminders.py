@@ -164,10 +164,13 @@ def share_elapsed(person: Person, now: datetime) -> float | None:
 
 
 def weekly_digest(session: Session, now: datetime, *, default_periods: int = DEFAULT_PERIODS) -> list[Reminder]:
-    """One digest per ISO week to each person behind pace; digests are ``mutable``."""
+    """One digest per ISO week and local year to each person behind pace; digests are
+    ``mutable``."""
     local = _local(now)
     iso = local.isocalendar()
-    week = f"{iso.year}-W{iso.week:02d}"
+    # Both years: the digest counts the local year, and an ISO week can straddle two
+    # (29 Dec 2025 is 2026-W01), whose halves are different digests.
+    week = f"{local.year}:{iso.year}-W{iso.week:02d}"
     found = []
     for standing in standings(session, local.year, default_periods=default_periods):
         share = share_elapsed(standing.person, now)

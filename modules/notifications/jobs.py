@@ -30,14 +30,7 @@ def smtp_settings() -> services.SmtpSettings | None:
 def remind(session: Session, kind: str) -> services.RunResult:
     """Deliver the reminders of ``kind`` the enabled modules want sent now."""
     registry = current_app.extensions["hocvu_registry"]
-    return services.run(
-        session,
-        kind,
-        clock(),
-        registry.hook,
-        queue_email=smtp_settings() is not None,
-        site_url=current_app.config["SITE_URL"],
-    )
+    return services.run(session, kind, clock(), registry.hook, queue_email=smtp_settings() is not None)
 
 
 def weekly_digest(session: Session) -> None:
@@ -57,8 +50,11 @@ def deadlines(session: Session) -> None:
 
 
 def outbox(session: Session) -> None:
-    """Send the due e-mails; nothing to do while SMTP is not configured (the e-mails
-    queued before stay pending until it is)."""
+    """Send the due e-mails. While SMTP is not configured nothing is sent and, since the
+    reminder jobs then queue no e-mails (only inbox messages), nothing is waiting either:
+    reminders delivered meanwhile never get an e-mail. E-mails queued before SMTP was
+    turned off stay pending and go once it is configured again."""
     settings = smtp_settings()
     if settings is not None:
-        services.deliver_outbox(session, settings, clock(), site_url=current_app.config["SITE_URL"])
+        # The clock itself, not one reading of it: the outbox reads it per e-mail.
+        services.deliver_outbox(session, settings, clock, site_url=current_app.config["SITE_URL"])

@@ -21,7 +21,7 @@ KEY_LENGTH = 300
 
 class Message(Base):
     """A reminder delivered in-app to ``account``; ``key`` (unique) is the reminder's
-    idempotency key, e.g. "weekly_digest:2026-W48:account:12"."""
+    idempotency key, e.g. "weekly_digest:2026:2026-W48:account:12"."""
 
     __tablename__ = "notifications_messages"
     __table_args__ = (Index("ix_notifications_messages_account_created", "account_id", "created_at"),)

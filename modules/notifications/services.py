@@ -11,7 +11,8 @@ two processes racing on the same kind insert each key once and only the process 
 insert won queues the e-mail (in the same transaction). Delivery: a worker claims one due
 e-mail at a time (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, then a conditional
 UPDATE that also guards SQLite), commits a lease, sends, and commits the outcome; a failure
-is retried with exponential backoff up to ``MAX_ATTEMPTS``. Session in, results out; only
+of the e-mail is retried with exponential backoff up to ``MAX_ATTEMPTS``, a failure of the
+server (connect, login, sender refused) ends the run without charging any e-mail. Session in, results out; only
 ``deliver_outbox`` commits (per e-mail, see there).
 """
 
@@ -137,7 +138,6 @@ def run(
     hook: Any,
     *,
     queue_email: bool = False,
-    site_url: str = "",
 ) -> RunResult:
     """Collect the reminders of ``kind`` from every module and deliver the new ones: a
     message in the account's inbox and, when ``queue_email`` (SMTP is configured) and the
@@ -145,9 +145,8 @@ def run(
     (``mutable``) of accounts that muted them are skipped, as are inactive accounts.
 
     A key already in the message log is skipped, also when another process inserts it at
-    the same moment, so running a job twice sends nothing new. Does not commit.
-    ``site_url`` is unused here (links are stored as site paths) and kept for symmetry
-    with ``deliver_outbox``."""
+    the same moment, so running a job twice sends nothing new. Does not commit. Links
+    are stored as site paths; ``deliver_outbox`` makes them absolute."""
     if kind not in KINDS:
         raise ValueError(f"unknown reminder kind {kind!r}; known: {', '.join(KINDS)}")
     reminders = collect(session, kind, now, hook)
@@ -291,21 +290,46 @@ def backoff(attempts: int, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_
     return min(cap, base * (2 ** max(0, attempts - 1)))
 
 
+# Errors of the server or of our settings, not of one e-mail: a refused connection or
+# greeting, a failed EHLO, STARTTLS or login, a refused sender. They stop the run
+# without charging an attempt, else an outage would use up (and fail) every e-mail.
+SERVER_ERRORS = (smtplib.SMTPConnectError, smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError)
+
+
+def server_fault(error: Exception) -> bool:
+    """Whether ``error``, raised while sending one e-mail on an open connection, is the
+    server's or the settings' rather than the e-mail's: a refused sender (MAIL FROM),
+    except 552 (the e-mail is too large for the server's SIZE limit)."""
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return error.smtp_code != 552
+    return isinstance(error, SERVER_ERRORS)
+
+
 def permanent(error: Exception) -> bool:
-    """A 5xx answer means the server will never take this e-mail (bad recipient, refused
-    content); anything else (a 4xx, a refused connection, a timeout) may pass later."""
+    """Whether an error charged to one e-mail (a refused recipient or content) is final:
+    a 5xx answer means the server will never take this e-mail; anything else (a 4xx, a
+    dropped connection, a timeout) may pass later. Server errors (``server_fault``) are
+    never final for an e-mail: they are not charged to it at all."""
+    if server_fault(error):
+        return False
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
     if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPAuthenticationError)
+        return error.smtp_code >= 500
     return False
 
 
 @dataclass
 class DeliveryResult:
+    """What one ``deliver_outbox`` did. ``deferred``: e-mails handed back uncharged
+    because the server or the settings failed; ``stopped``: why the run ended early
+    ("server": see ``deferred``; "time": the run neared ``LEASE``), else ""."""
+
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    deferred: int = 0
+    stopped: str = ""
 
 
 def _due(now: datetime) -> Any:
@@ -314,9 +338,10 @@ def _due(now: datetime) -> Any:
 
 def claim_next(session: Session, now: datetime) -> OutboxEmail | None:
     """Claim the next due e-mail and commit the claim: its lease (``next_attempt_at`` =
-    now + ``LEASE``) keeps every other worker off it while this one sends. On PostgreSQL
-    the row is read FOR UPDATE SKIP LOCKED, so concurrent workers take different rows
-    without waiting; the UPDATE's own condition makes the claim safe on SQLite too."""
+    now + ``LEASE``) keeps every other worker off it while this one sends, so ``now``
+    must be the real time of the claim. On PostgreSQL the row is read FOR UPDATE SKIP
+    LOCKED, so concurrent workers take different rows without waiting; the UPDATE's own
+    condition makes the claim safe on SQLite too."""
     for _ in range(10):  # another worker may win a row between our read and our update
         query = select(OutboxEmail.id).where(_due(now)).order_by(OutboxEmail.next_attempt_at, OutboxEmail.id).limit(1)
         if session.get_bind().dialect.name == "postgresql":
@@ -339,10 +364,17 @@ def claim_next(session: Session, now: datetime) -> OutboxEmail | None:
     return None
 
 
+def _run_budget(settings: SmtpSettings) -> timedelta:
+    """How long a run may keep claiming: ``LEASE`` less room for one more e-mail (a
+    connection, STARTTLS, login and one transaction, each up to ``timeout``), at least
+    half the lease, so a long run ends before the job's next minutes pile onto it."""
+    return max(LEASE / 2, LEASE - timedelta(seconds=8 * settings.timeout))
+
+
 def deliver_outbox(
     session: Session,
     smtp_settings: SmtpSettings,
-    now: datetime | None = None,
+    clock: Callable[[], datetime] = utcnow,
     *,
     site_url: str = "",
     limit: int = 200,
@@ -351,44 +383,77 @@ def deliver_outbox(
 ) -> DeliveryResult:
     """Send up to ``limit`` due e-mails over one SMTP connection (reopened after an error).
 
+    ``clock`` is read for each claim and each outcome: a run of many e-mails, each up to
+    the SMTP timeout, lasts minutes, and a lease or a ``sent_at`` taken from the run's
+    start would be stale (another worker would take e-mails still being sent). The run
+    stops claiming once it nears ``LEASE`` (see ``_run_budget``); the next run goes on.
+
     Commits after each e-mail, unlike other services: an e-mail handed to the server must
     be recorded as sent before the next is tried. A worker that dies between sending and
     that commit leaves the e-mail to be sent again when its lease ends (SMTP can only give
-    at-least-once; the fixed Message-ID lets receivers spot it). A failure is retried after
-    ``backoff(attempts)``; a permanent refusal (5xx) or the ``max_attempts``-th failure
-    marks it "failed" with the error."""
-    now = now or utcnow()
+    at-least-once; the fixed Message-ID lets receivers spot it).
+
+    Failing to connect or log in, or a refused sender, is the server's or the settings'
+    fault: the claimed e-mail is handed back without using an attempt and the run stops
+    (logged; the next run tries again). Other failures (a refused recipient or content,
+    a dropped connection) count against the e-mail: retried after ``backoff(attempts)``;
+    a permanent refusal (5xx) or the ``max_attempts``-th failure marks it "failed"."""
+    started = clock()
+    budget = _run_budget(smtp_settings)
     result = DeliveryResult()
     smtp: smtplib.SMTP | None = None
     try:
         for _ in range(limit):
-            email = claim_next(session, now)
+            if clock() - started >= budget:
+                result.stopped = "time"
+                break
+            email = claim_next(session, clock())
             if email is None:
                 break
             try:
                 if smtp is None:
-                    smtp = connector(smtp_settings)
-                smtp.send_message(build_email(email.message, email.recipient, smtp_settings, site_url, now))
+                    try:
+                        smtp = connector(smtp_settings)
+                    except Exception as error:  # noqa: BLE001  (whatever it is, no e-mail caused it)
+                        raise _ServerDown(error) from error
+                smtp.send_message(build_email(email.message, email.recipient, smtp_settings, site_url, clock()))
             except Exception as error:  # noqa: BLE001  (any failure is recorded on the e-mail, never lost)
                 _close(smtp)
                 smtp = None  # reconnect for the next e-mail
-                email.last_error = f"{type(error).__name__}: {error}"[:2000]
+                cause = error.cause if isinstance(error, _ServerDown) else error
+                email.last_error = f"{type(cause).__name__}: {cause}"[:2000]
+                if isinstance(error, _ServerDown) or server_fault(error):
+                    # Hand it back as it was: due now, this attempt not counted.
+                    email.status, email.attempts, email.next_attempt_at = PENDING, email.attempts - 1, clock()
+                    result.deferred += 1
+                    result.stopped = "server"
+                    session.commit()
+                    log.warning("notifications outbox: SMTP unavailable, retrying next run: %s", email.last_error)
+                    break
                 if permanent(error) or email.attempts >= max_attempts:
                     email.status = FAILED
                     result.failed += 1
                     log.warning("e-mail %s to %s failed for good: %s", email.id, email.recipient, email.last_error)
                 else:
-                    email.status, email.next_attempt_at = PENDING, now + backoff(email.attempts)
+                    email.status, email.next_attempt_at = PENDING, clock() + backoff(email.attempts)
                     result.retried += 1
             else:
-                email.status, email.sent_at, email.last_error = SENT, now, ""
+                email.status, email.sent_at, email.last_error = SENT, clock(), ""
                 result.sent += 1
             session.commit()
     finally:
         _close(smtp)
-    if result.sent or result.retried or result.failed:
+    if result.sent or result.retried or result.failed or result.deferred or result.stopped:
         log.info("notifications outbox: %s", result)
     return result
+
+
+class _ServerDown(Exception):
+    """Opening the connection (connect, STARTTLS, login) failed with ``cause``."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 def _close(smtp: smtplib.SMTP | None) -> None:

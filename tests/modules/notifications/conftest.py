@@ -129,13 +129,34 @@ def free_port() -> int:
 @dataclass
 class Mailbox:
     """What the test server received; ``refuse`` answers for the next DATA commands
-    (e.g. "451 4.3.0 …"), consumed one per e-mail."""
+    (e.g. "451 4.3.0 …"), consumed one per e-mail; ``refuse_sender`` the answer to every
+    MAIL FROM and ``refuse_recipient`` to RCPT TO of those addresses (both kept)."""
 
     received: list[bytes] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
     refuse: list[str] = field(default_factory=list)
+    refuse_sender: str = ""
+    refuse_recipient: dict[str, str] = field(default_factory=dict)
     logins: list[tuple[str, str]] = field(default_factory=list)
     delay: float = 0.0  # seconds before answering DATA, to keep concurrent senders busy
+
+    async def handle_MAIL(  # noqa: N802 (aiosmtpd's name)
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's name)
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.refuse_recipient:
+            return self.refuse_recipient[address]
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
         if self.delay:

@@ -93,7 +93,7 @@ def test_two_outbox_workers_never_send_one_email_twice(
 
     def worker(session: Session) -> services.DeliveryResult:
         barrier.wait(timeout=10)
-        return services.deliver_outbox(session, smtp_server.settings(), NOW)
+        return services.deliver_outbox(session, smtp_server.settings(), lambda: NOW)
 
     results = race(notif_app, engine, [worker, worker])
     assert all(isinstance(r, services.DeliveryResult) for r in results), results

@@ -1,10 +1,13 @@
 """The e-mail outbox against a local SMTP server (aiosmtpd) started by the test: the
-Vietnamese subject arrives encoded, refusals and a stopped server are retried with
-backoff until they succeed, permanent refusals and too many attempts give up, login."""
+Vietnamese subject arrives encoded, refusals are retried with backoff until they succeed,
+permanent refusals and too many attempts give up, a stopped server, a failed login or a
+refused sender use no e-mail's attempts, login, and the clock is read per e-mail."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import smtplib
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -36,8 +39,15 @@ def one_digest(notif_app: Any, app_db: Session, demo: Any) -> OutboxEmail:
     return email
 
 
-def deliver(session: Session, server: SmtpServer, now: Any, **kwargs: Any) -> services.DeliveryResult:
-    return services.deliver_outbox(session, server.settings(**kwargs), now, site_url="https://hocvu.test")
+@pytest.fixture
+def five_digests(notif_app: Any, app_db: Session, demo: Any) -> list[OutboxEmail]:
+    """A digest for each of the five demo accounts, with its e-mail queued."""
+    assert remind(notif_app, app_db, WEEKLY_DIGEST, NOW, queue_email=True).queued == 5
+    return outbox(app_db)
+
+
+def deliver(session: Session, server: SmtpServer, now: datetime, **kwargs: Any) -> services.DeliveryResult:
+    return services.deliver_outbox(session, server.settings(**kwargs), lambda: now, site_url="https://hocvu.test")
 
 
 def test_an_email_arrives_with_its_vietnamese_subject_encoded(
@@ -85,18 +95,68 @@ def test_a_refusing_server_is_retried_with_backoff_then_the_email_goes(
     assert len(smtp_server.mailbox.received) == 1
 
 
-def test_a_stopped_server_is_retried_until_it_is_back(app_db: Session, one_digest: OutboxEmail) -> None:
+def test_a_stopped_server_uses_no_attempts_and_everything_goes_when_it_is_back(
+    app_db: Session, five_digests: list[OutboxEmail]
+) -> None:
     pytest.importorskip("aiosmtpd")
     server = SmtpServer(free_port())  # not started: the connection is refused
-    assert deliver(app_db, server, NOW).retried == 1
-    (row,) = outbox(app_db)
-    assert row.status == "pending" and "ConnectionRefusedError" in row.last_error
+    for minute in range(services.MAX_ATTEMPTS + 2):  # an outage longer than all the retries
+        result = deliver(app_db, server, NOW + timedelta(minutes=minute))
+        # One e-mail tried, handed back, and the run stops: no reconnecting 200 times.
+        assert (result.deferred, result.retried, result.failed, result.stopped) == (1, 0, 0, "server")
+    rows = outbox(app_db)
+    assert {(row.status, row.attempts) for row in rows} == {("pending", 0)}
+    assert any("ConnectionRefusedError" in row.last_error for row in rows)
     server.start()
     try:
-        assert deliver(app_db, server, NOW + timedelta(minutes=1)).sent == 1
+        assert deliver(app_db, server, NOW + timedelta(minutes=20)).sent == 5
     finally:
         server.stop()
-    assert len(server.mailbox.received) == 1
+    assert len(server.mailbox.received) == 5
+    assert {(row.status, row.attempts) for row in outbox(app_db)} == {("sent", 1)}
+
+
+def test_a_5xx_greeting_fails_no_email(app_db: Session, five_digests: list[OutboxEmail]) -> None:
+    def refused(settings: services.SmtpSettings) -> smtplib.SMTP:
+        raise smtplib.SMTPConnectError(554, b"5.3.2 Service not available")
+
+    server_settings = services.SmtpSettings(host="127.0.0.1", port=free_port())
+    result = services.deliver_outbox(app_db, server_settings, lambda: NOW, connector=refused)
+    assert (result.deferred, result.failed, result.stopped) == (1, 0, "server")
+    rows = outbox(app_db)
+    assert {(row.status, row.attempts) for row in rows} == {("pending", 0)}
+    assert any("SMTPConnectError" in row.last_error for row in rows)
+
+
+def test_a_refused_sender_fails_no_email(
+    app_db: Session, five_digests: list[OutboxEmail], smtp_server: SmtpServer
+) -> None:
+    smtp_server.mailbox.refuse_sender = "553 5.7.1 Sender address rejected: not owned by user"
+    result = deliver(app_db, smtp_server, NOW)
+    assert (result.deferred, result.failed, result.stopped) == (1, 0, "server")
+    rows = outbox(app_db)
+    assert {(row.status, row.attempts) for row in rows} == {("pending", 0)}
+    assert any("SMTPSenderRefused" in row.last_error for row in rows)
+    smtp_server.mailbox.refuse_sender = ""  # the settings fixed
+    assert deliver(app_db, smtp_server, NOW + timedelta(minutes=1)).sent == 5
+
+
+def test_a_refused_recipient_counts_against_that_email_only(
+    app_db: Session, five_digests: list[OutboxEmail], smtp_server: SmtpServer
+) -> None:
+    bounced, busy, *_ = (row.recipient for row in five_digests)
+    smtp_server.mailbox.refuse_recipient = {
+        bounced: "550 5.1.1 Hộp thư không tồn tại",
+        busy: "450 4.2.1 Mailbox busy",
+    }
+    result = deliver(app_db, smtp_server, NOW)
+    assert (result.sent, result.retried, result.failed, result.deferred, result.stopped) == (3, 1, 1, 0, "")
+    by_recipient = {row.recipient: row for row in outbox(app_db)}
+    assert (by_recipient[bounced].status, by_recipient[bounced].attempts) == ("failed", 1)
+    assert (by_recipient[busy].status, by_recipient[busy].attempts) == ("pending", 1)
+    assert by_recipient[busy].next_attempt_at == NOW + timedelta(minutes=1)
+    assert "450" in by_recipient[busy].last_error
+    assert len(smtp_server.mailbox.received) == 3
 
 
 def test_a_permanent_refusal_fails_at_once(app_db: Session, one_digest: OutboxEmail, smtp_server: SmtpServer) -> None:
@@ -107,12 +167,13 @@ def test_a_permanent_refusal_fails_at_once(app_db: Session, one_digest: OutboxEm
     assert deliver(app_db, smtp_server, NOW + timedelta(days=1)).sent == 0
 
 
-def test_after_the_last_attempt_an_email_is_failed(app_db: Session, one_digest: OutboxEmail) -> None:
-    pytest.importorskip("aiosmtpd")
-    server = SmtpServer(free_port())  # never started
+def test_after_the_last_attempt_an_email_is_failed(
+    app_db: Session, one_digest: OutboxEmail, smtp_server: SmtpServer
+) -> None:
+    smtp_server.mailbox.refuse = ["451 4.3.0 Try again later"] * services.MAX_ATTEMPTS
     moment = NOW
     for attempt in range(1, services.MAX_ATTEMPTS + 1):
-        result = deliver(app_db, server, moment)
+        result = deliver(app_db, smtp_server, moment)
         (row,) = outbox(app_db)
         assert row.attempts == attempt
         moment = row.next_attempt_at
@@ -138,12 +199,84 @@ def test_login_when_a_username_is_set(app_db: Session, one_digest: OutboxEmail) 
     server.start()
     try:
         wrong = deliver(app_db, server, NOW, username="hocvu", password="sai")
-        assert wrong.retried == 1  # a bad login may be fixed in the settings: keep trying
+        # The settings' fault, not the e-mail's: kept, no attempt used, tried next run.
+        assert (wrong.deferred, wrong.retried, wrong.stopped) == (1, 0, "server")
+        (row,) = outbox(app_db)
+        assert (row.status, row.attempts) == ("pending", 0) and row.last_error
         good = deliver(app_db, server, NOW + timedelta(minutes=1), username="hocvu", password="mat-khau-smtp")
         assert good.sent == 1
     finally:
         server.stop()
     assert server.mailbox.logins[-1] == ("hocvu", "mat-khau-smtp")
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_each_email_is_leased_and_stamped_at_its_own_time_and_a_long_run_stops_before_the_lease(
+    app_db: Session, five_digests: list[OutboxEmail], smtp_server: SmtpServer
+) -> None:
+    clock = FakeClock(NOW)
+    step = timedelta(seconds=100)  # each e-mail takes 100 s to send (a slow server)
+    leases: dict[str, datetime] = {}
+    claimed_at: dict[str, datetime] = {}
+
+    def slow(settings: services.SmtpSettings) -> smtplib.SMTP:
+        smtp = services.connect(settings)
+        send: Callable[..., Any] = smtp.send_message
+
+        def send_message(email: Any, *args: Any, **kwargs: Any) -> Any:
+            to = str(email["To"])
+            claimed_at[to] = clock.now
+            leases[to] = app_db.scalar(select(OutboxEmail.next_attempt_at).where(OutboxEmail.recipient == to))
+            clock.now += step
+            return send(email, *args, **kwargs)
+
+        smtp.send_message = send_message  # type: ignore[method-assign]
+        return smtp
+
+    result = services.deliver_outbox(app_db, smtp_server.settings(), clock, connector=slow)
+    # 0, 100, 200 s: three e-mails; at 300 s the run is too close to the lease to claim more.
+    assert (result.sent, result.stopped) == (3, "time")
+    assert sorted(claimed_at.values()) == [NOW, NOW + step, NOW + 2 * step]
+    for to, moment in claimed_at.items():
+        assert leases[to] == moment + services.LEASE  # not the run's start + LEASE
+    rows = outbox(app_db)
+    sent = sorted(row.sent_at for row in rows if row.status == "sent")
+    assert sent == [NOW + step, NOW + 2 * step, NOW + 3 * step]
+    assert sorted((row.status, row.attempts) for row in rows if row.status != "sent") == [("pending", 0)] * 2
+    # The next run takes the rest.
+    assert services.deliver_outbox(app_db, smtp_server.settings(), clock).sent == 2
+
+
+def test_a_retry_waits_from_the_time_it_failed(
+    app_db: Session, one_digest: OutboxEmail, smtp_server: SmtpServer
+) -> None:
+    clock = FakeClock(NOW)
+
+    def slow(settings: services.SmtpSettings) -> smtplib.SMTP:
+        clock.now += timedelta(seconds=40)  # a slow connection
+        return services.connect(settings)
+
+    smtp_server.mailbox.refuse = ["451 4.3.0 Try again later"]
+    assert services.deliver_outbox(app_db, smtp_server.settings(), clock, connector=slow).retried == 1
+    (row,) = outbox(app_db)
+    assert row.next_attempt_at == NOW + timedelta(seconds=40) + services.backoff(1)
+
+
+def test_permanent_never_blames_an_email_for_the_server() -> None:
+    assert not services.permanent(smtplib.SMTPConnectError(554, b"no"))
+    assert not services.permanent(smtplib.SMTPSenderRefused(553, b"no", "hocvu@gialai.gov.vn"))
+    assert services.permanent(smtplib.SMTPSenderRefused(552, b"too big", "hocvu@gialai.gov.vn"))
+    assert services.permanent(smtplib.SMTPDataError(554, b"spam"))
+    assert not services.permanent(smtplib.SMTPDataError(451, b"later"))
 
 
 def test_backoff_doubles_up_to_its_cap() -> None:

@@ -50,10 +50,24 @@ def test_the_digest_goes_to_officials_behind_pace_and_not_to_those_at_pace(
     assert official.id in {m.account_id for m in got}
     assert mentor.id not in {m.account_id for m in got}
     digest = next(m for m in got if m.account_id == official.id)
-    assert digest.key == f"weekly_digest:2026-W27:account:{official.id}"
+    assert digest.key == f"weekly_digest:2026:2026-W27:account:{official.id}"
     assert "4/40" in digest.subject and "còn thiếu 36 tiết" in digest.body and "khoảng 20 tiết" in digest.body
     assert digest.link == "/hours" and digest.read_at is None
     assert result.inserted == len(got) and result.collected == len(got)
+
+
+def test_an_iso_week_across_new_year_gives_a_digest_for_each_year(notif_app: Any, app_db: Session, demo: Any) -> None:
+    # Monday 29 December 2025 is in ISO week 2026-W01, as is Friday 2 January 2026; the
+    # first digest counts 2025, the second 2026, and the second must not be a duplicate.
+    official = account(app_db, "demo.official")
+    remind(notif_app, app_db, WEEKLY_DIGEST, vn("2025-12-29T07:00:00+07:00"))
+    remind(notif_app, app_db, WEEKLY_DIGEST, vn("2026-01-02T07:00:00+07:00"))
+    digests = messages(app_db, kind=WEEKLY_DIGEST, account_id=official.id)
+    assert [m.key for m in digests] == [
+        f"weekly_digest:2025:2026-W01:account:{official.id}",
+        f"weekly_digest:2026:2026-W01:account:{official.id}",
+    ]
+    assert "2025" in digests[0].subject and "2026" in digests[1].subject
 
 
 def test_the_digest_figures_are_those_of_the_hours_page(notif_app: Any, app_db: Session, demo: Any) -> None:
@@ -94,7 +108,7 @@ def test_muting_skips_digests_only(notif_app: Any, app_db: Session, demo: Any) -
     services.set_preferences(app_db, official, digests_muted=False)
     app_db.commit()
     remind(notif_app, app_db, WEEKLY_DIGEST, MID_YEAR + timedelta(days=7))
-    assert f"weekly_digest:2026-W28:account:{official.id}" in {m.key for m in messages(app_db)}
+    assert f"weekly_digest:2026:2026-W28:account:{official.id}" in {m.key for m in messages(app_db)}
 
 
 def test_year_deadline_windows_and_nobody_reminded_of_what_they_completed(
