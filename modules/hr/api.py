@@ -510,6 +510,9 @@ def import_people(data: dict[str, Any]) -> Any:
     if data["dry_run"]:
         db.session.rollback()
     else:
+        # As the page's job does: a session still holding the request's objects makes
+        # publishing one event per person quadratic (see importer.release).
+        importer.release(db.session)
         unit_of_work().commit()
     return summary.as_dict()
 

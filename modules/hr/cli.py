@@ -41,6 +41,7 @@ class _Bars:
             self.phase, self.shown = phase, 0
             self.bar = click.progressbar(length=total, label=_PHASES[phase], file=click.get_text_stream("stderr"))
             self.bar.__enter__()
+        done = min(done, total)  # events recorded in turn are delivered past the count
         self.bar.update(done - self.shown)
         self.shown = done
 
@@ -78,19 +79,21 @@ def import_command(file: Path, username: str, dry_run: bool, deactivate_missing:
     registry = current_app.extensions["hocvu_registry"]
     bars = _Bars()
     try:
-        table = importer.read_table(data)
-        planned = importer.plan(db.session, account, table, deactivate_missing=deactivate_missing, progress=bars)
-        summary = planned.summary
+        summary = importer.import_people(
+            db.session,
+            account,
+            data,
+            filename=file.name,
+            dry_run=dry_run,
+            deactivate_missing=deactivate_missing,
+            progress=bars,
+        )
         if dry_run:
             db.session.rollback()
         else:
-            events = planned.event_count()
-            publish = counting_publisher(registry.publish, lambda n: bars("publishing", n, events))
+            publish = counting_publisher(registry.publish, lambda n: bars("publishing", n, summary.events))
             with UnitOfWork(db.session, publish) as uow:
-                importer.apply(
-                    db.session, account, planned, digest=importer.file_digest(data), filename=file.name, progress=bars
-                )
-                importer.release(db.session)
+                importer.release(db.session)  # see its docstring: publishing would be quadratic
                 uow.commit()
     except importer.ImportRefused as exc:
         db.session.rollback()

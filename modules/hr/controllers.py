@@ -352,7 +352,7 @@ def _job_view(job: ImportJob) -> dict[str, Any]:
     return status | {
         "status_label": translate(status["status_label"]),
         "phase_label": translate(status["phase_label"]) if status["phase_label"] else "",
-        "message": translate(status["message"]) if status["message"] else "",
+        "message": translate(status["message"], status["message_params"] or None) if status["message"] else "",
     }
 
 

@@ -42,12 +42,16 @@ from lms_core.accounts import Account, Role
 from lms_core.errors import N_, FieldError, ValidationFailed
 from lms_core.events import PersonChanged, PersonCreated, record
 from lms_core.people import Category, Person, Position
+from lms_core.text import spreadsheet_safe
 from lms_core.units import CODE_PATTERN, Unit
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 # An .xlsx is a zip of XML parts; refuse one that inflates beyond this (a zip bomb).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+# Columns read from an .xlsx row: the file has a dozen, but one cell typed in column XFD
+# would make openpyxl hand out every row as 16,384 cells.
+MAX_COLUMNS = 64
 CHUNK = 500  # rows per IN (…) list and per executemany batch
 PREVIEW_LIMIT = 500  # planned changes kept for display
 
@@ -165,6 +169,8 @@ class Summary:
     deactivate_missing: bool = False
     ignored_columns: list[str] = field(default_factory=list)
     items: list[Change] = field(default_factory=list)
+    # Events the writes recorded (set by ``apply``), for a publishing progress bar.
+    events: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
@@ -227,14 +233,17 @@ def read_table(data: bytes) -> Table:
     kind = sniff_format(data)
     raw_rows = _xlsx_rows(data) if kind == "xlsx" else _csv_rows(data)
     header: tuple[int, Sequence[Any]] | None = None
+    width = 0
     rows: list[tuple[int, Sequence[Any]]] = []
     for number, cells in raw_rows:
         if all(_blank(cell) for cell in cells):
             continue
         if header is None:
-            header = (number, cells)
+            # Cells right of the last header mean nothing: keep each row only that wide.
+            width = max((i + 1 for i, cell in enumerate(cells) if not _blank(cell)), default=0)
+            header = (number, tuple(cells[:width]))
             continue
-        rows.append((number, cells))
+        rows.append((number, tuple(cells[:width])))
         if len(rows) > MAX_ROWS:
             raise ImportRefused([RowError(None, None, N_("Tệp có quá %(n)s dòng."), {"n": MAX_ROWS})])
     if header is None:
@@ -265,11 +274,16 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers record a wrong size; read every row there is
-        rows = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows.append((number, tuple(cells)))
-            if number > MAX_ROWS + 1000:  # blank rows too cost memory
+        rows: list[tuple[int, Sequence[Any]]] = []
+        width = MAX_COLUMNS  # until the header row (the first one not blank) is read
+        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+            if number > MAX_ROWS + 1000:  # blank rows cost time even when not kept
                 raise ImportRefused([RowError(None, None, N_("Tệp có quá %(n)s dòng."), {"n": MAX_ROWS})])
+            if all(_blank(cell) for cell in cells):
+                continue
+            if not rows:
+                width = max(i + 1 for i, cell in enumerate(cells) if not _blank(cell))
+            rows.append((number, tuple(cells[:width])))
     except ImportRefused:
         raise
     except Exception:
@@ -409,6 +423,7 @@ class _Ref:
     id: int
     code: str
     name: str
+    active: bool = True
 
 
 class _Directory:
@@ -424,11 +439,16 @@ class _Directory:
             self.by_name[_SPACES.sub(" ", unicodedata.normalize("NFC", ref.name)).strip().casefold()].append(ref)
 
     def find(self, text: str) -> _Ref | None | list[_Ref]:
-        """The one match; None when nothing matches; the matches when a name is ambiguous."""
+        """The one match; None when nothing matches; the matches when a name is ambiguous.
+        A name matches the active ones first: an inactive ref is returned (for the caller
+        to refuse by name) only when no active one has that name."""
         ref = self.by_code.get(text.casefold())
         if ref is not None:
             return ref
         named = self.by_name.get(text.casefold(), [])
+        active = [ref for ref in named if ref.active]
+        if active:
+            return active[0] if len(active) == 1 else active
         return named[0] if len(named) == 1 else (named or None)
 
 
@@ -469,9 +489,15 @@ def plan(
     listing every problem. Reads only."""
     report = progress or _ignore_progress
     scope = {row.id for row in session.execute(select(Unit.id).where(access.scope_filter(account, Role.HR)))}
-    units = _Directory(_Ref(r.id, r.code, r.name) for r in session.execute(select(Unit.id, Unit.code, Unit.name)))
+    # Every unit and position, active or not: a person's current (perhaps closed) unit is
+    # displayed by code; a row naming an inactive one is refused by ``_unit_id``.
+    units = _Directory(
+        _Ref(r.id, r.code, r.name, r.active)
+        for r in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.active))
+    )
     positions = _Directory(
-        _Ref(r.id, r.code, r.name) for r in session.execute(select(Position.id, Position.code, Position.name))
+        _Ref(r.id, r.code, r.name, r.active)
+        for r in session.execute(select(Position.id, Position.code, Position.name, Position.active))
     )
     errors: list[RowError] = []
     parsed: list[tuple[int, dict[str, Any]]] = []
@@ -660,6 +686,8 @@ def _unit_id(text: str, units: _Directory, scope: set[int]) -> int:
         raise CellError(N_("Có nhiều đơn vị tên %(value)s; hãy ghi mã đơn vị."), value=text)
     if found is None:
         raise CellError(N_("Không có đơn vị %(value)s."), value=text)
+    if not found.active:
+        raise CellError(N_("Đơn vị %(value)s đã ngừng hoạt động."), value=text)
     if found.id not in scope:
         raise CellError(N_("Đơn vị %(value)s nằm ngoài phạm vi bạn quản lý."), value=text)
     return found.id
@@ -673,6 +701,8 @@ def _position_id(text: str, positions: _Directory) -> int | None:
         raise CellError(N_("Có nhiều vị trí việc làm tên %(value)s; hãy ghi mã vị trí."), value=text)
     if found is None:
         raise CellError(N_("Không có vị trí việc làm %(value)s."), value=text)
+    if not found.active:
+        raise CellError(N_("Vị trí việc làm %(value)s đã ngừng sử dụng."), value=text)
     return found.id
 
 
@@ -751,6 +781,7 @@ def apply(
             session.expire(obj)
     summary = plan_.summary
     summary.dry_run = False
+    summary.events = plan_.event_count()
     audit.log(
         session,
         account_id=account.id,
@@ -856,11 +887,11 @@ def template_xlsx(
     guide.append(())
     guide.append((translate(N_("Mã đơn vị")), translate(N_("Tên đơn vị"))))
     for code, name in units:
-        guide.append((code, name))
+        guide.append((spreadsheet_safe(code), spreadsheet_safe(name)))
     guide.append(())
     guide.append((translate(N_("Mã vị trí")), translate(N_("Tên vị trí việc làm"))))
     for code, name in positions:
-        guide.append((code, name))
+        guide.append((spreadsheet_safe(code), spreadsheet_safe(name)))
     guide.column_dimensions["A"].width = 22
     guide.column_dimensions["B"].width = 80
     out = io.BytesIO()

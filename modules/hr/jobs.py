@@ -12,6 +12,11 @@ and the writes happen in a second one; a staff code created in between makes the
 fail, and the job then fails with nothing written. On SQLite the progress stays at
 "writing" while the write transaction holds the database (under a second for 10,000 rows).
 
+The import's writes and the job's DONE (with its summary) are one transaction, so a
+job can never be "written" without saying so; the events are published after that
+commit, with ``phase`` "publishing" until they are all delivered (a runner that dies
+then leaves a DONE job whose notifying was interrupted, never a FAILED one).
+
 Headless: no Flask here; the caller gives the session factory and the event publisher.
 """
 
@@ -24,13 +29,13 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from lms_core import access
 from lms_core.accounts import Account, Role
 from lms_core.db import utcnow
-from lms_core.errors import N_, Conflict, NotFound, PermissionDenied
+from lms_core.errors import N_, Conflict, DomainError, NotFound, PermissionDenied
 from lms_core.events import Event
 from lms_core.uow import Publisher, UnitOfWork
 from modules.hr import importer
@@ -105,19 +110,42 @@ def recent_jobs(session: Session, account: Account) -> list[ImportJob]:
 
 
 def confirm(session: Session, account: Account, job: ImportJob) -> None:
-    """Queue the real import of a checked dry run. Caller commits, then starts a runner."""
+    """Queue the real import of a checked dry run (``Conflict`` when it is not one any
+    more). Caller commits, then starts a runner."""
     if job.account_id != account.id:
         raise NotFound(N_("Không tìm thấy lần nhập này."))
-    if job.status != CHECKED or not job.dry_run or job.content is None:
+    # One conditional UPDATE, not a check of the loaded object: two requests (a double
+    # click) may both have loaded the job as checked; only one of them may queue it, and
+    # a job already running or done must never go back to queued.
+    queued = session.execute(
+        update(ImportJob)
+        .where(
+            ImportJob.id == job.id,
+            ImportJob.status == CHECKED,
+            ImportJob.dry_run.is_(True),
+            ImportJob.content.is_not(None),
+        )
+        .values(dry_run=False, status=QUEUED, phase="", done=0, total=0, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if queued != 1:
         raise Conflict(N_("Lần nhập này không thể xác nhận nữa; hãy tải tệp lên lại."))
-    job.dry_run = False
-    job.status, job.phase, job.done, job.total = QUEUED, "", 0, 0
-    job.updated_at = utcnow()
+    session.expire(job)  # the row changed behind the ORM's back
+
+
+PUBLISHING_LABEL = N_("Đã ghi dữ liệu; đang cập nhật các mô-đun liên quan")
+PUBLISHING_LOST = N_("Dữ liệu đã được ghi; việc cập nhật các mô-đun liên quan bị gián đoạn.")
+PUBLISHING_FAILED = N_("Dữ liệu đã được ghi; việc cập nhật các mô-đun liên quan gặp lỗi.")
+
+
+def _stale(job: ImportJob) -> bool:
+    return utcnow() - job.updated_at > STALE_AFTER
 
 
 def effective_status(job: ImportJob) -> str:
-    """The job's status, FAILED when its runner stopped reporting (the process ended)."""
-    if job.status in (QUEUED, RUNNING) and utcnow() - job.updated_at > STALE_AFTER:
+    """The job's status, FAILED when its runner stopped reporting (the process ended).
+    A DONE job stays DONE: its writes are committed with that status."""
+    if job.status in (QUEUED, RUNNING) and _stale(job):
         return FAILED
     return job.status
 
@@ -125,25 +153,36 @@ def effective_status(job: ImportJob) -> str:
 def status_of(job: ImportJob) -> dict[str, Any]:
     """What the page's polling shows (labels are msgids: the caller translates them)."""
     status = effective_status(job)
-    finished = status in FINISHED
-    percent = 100 if finished else (int(100 * job.done / job.total) if job.total else 0)
     message = job.message
+    phase_label = PHASE_LABELS.get(job.phase, "")
+    # Written, still notifying the modules: the page keeps polling until that ends.
+    publishing = status == DONE and job.phase == "publishing"
+    if publishing:
+        phase_label = PUBLISHING_LABEL
+        if _stale(job):
+            publishing, message = False, message or PUBLISHING_LOST
+    finished = status in FINISHED and not publishing
+    # Events recorded in turn are delivered too, so ``done`` may pass ``total``.
+    done = min(job.done, job.total) if job.total else job.done
+    percent = 100 if finished else (min(100, int(100 * done / job.total)) if job.total else 0)
     if status == FAILED and not message:
         message = N_("Việc nhập bị gián đoạn; không có dữ liệu nào được ghi. Hãy tải tệp lên lại.")
+    summary = job.summary or {}
     return {
         "id": job.id,
         "status": status,
         "status_label": STATUS_LABELS[status],
         "dry_run": job.dry_run,
         "phase": job.phase,
-        "phase_label": PHASE_LABELS.get(job.phase, ""),
-        "done": job.done,
+        "phase_label": phase_label,
+        "done": done,
         "total": job.total,
         "percent": percent,
         "finished": finished,
-        "counts": {key: job.summary.get(key, 0) for key in ("rows", "created", "updated", "deactivated", "unchanged")},
+        "counts": {key: summary.get(key, 0) for key in ("rows", "created", "updated", "deactivated", "unchanged")},
         "errors": len(job.errors or []),
         "message": message,
+        "message_params": summary.get("message_params") or {},
     }
 
 
@@ -158,12 +197,17 @@ class Reporter:
         self.quiet = False
         self._last = 0.0
         self._phase = ""
+        self._written: tuple[str, int, int] | None = None
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         now = time.monotonic()
         if self.quiet or (phase == self._phase and now - self._last < REPORT_EVERY and done < total):
             return
-        self._phase, self._last = phase, now
+        # The same report again (events delivered past the count, all at done == total)
+        # would be one write per event for nothing.
+        if (phase, done, total) == self._written:
+            return
+        self._phase, self._last, self._written = phase, now, (phase, done, total)
         self._write(phase=phase, done=done, total=total)
 
     def _write(self, **values: Any) -> None:
@@ -177,22 +221,43 @@ class Reporter:
                 session.rollback()
                 log.info("import job %s: progress not written (database busy)", self.job_id)
 
-    def finish(self, status: str, **values: Any) -> None:
-        """The final state; the file is dropped unless the job waits for confirmation."""
+    def finish(self, status: str, **values: Any) -> bool:
+        """The final state of a running job; the file is dropped unless the job waits for
+        confirmation. Never raises (``run`` promises that): a failed write is logged and
+        the job, left running, is reported as interrupted once stale. False when nothing
+        was written (the job was not running any more, or the database failed)."""
         keep_file = status == CHECKED
-        with self.session_factory() as session:
-            session.execute(
-                update(ImportJob)
-                .where(ImportJob.id == self.job_id)
-                .values(
-                    status=status,
-                    updated_at=utcnow(),
-                    finished_at=utcnow(),
-                    **({} if keep_file else {"content": None}),
-                    **values,
-                )
+        return self._end(
+            update(ImportJob)
+            .where(ImportJob.id == self.job_id, ImportJob.status == RUNNING)
+            .values(
+                status=status,
+                updated_at=utcnow(),
+                finished_at=utcnow(),
+                **({} if keep_file else {"content": None}),
+                **values,
             )
-            session.commit()
+        )
+
+    def published(self, **values: Any) -> bool:
+        """The events of a DONE job are delivered (``values``: a message, if some failed)."""
+        return self._end(
+            update(ImportJob)
+            .where(ImportJob.id == self.job_id, ImportJob.status == DONE, ImportJob.phase == "publishing")
+            .values(phase="", updated_at=utcnow(), **values)
+        )
+
+    def _end(self, statement: Any) -> bool:
+        try:
+            with self.session_factory() as session:
+                written = session.execute(statement).rowcount == 1
+                session.commit()
+        except SQLAlchemyError:
+            log.exception("import job %s: final state not written", self.job_id)
+            return False
+        if not written:
+            log.warning("import job %s: final state not written (the job moved on)", self.job_id)
+        return written
 
 
 def counting_publisher(publish: Publisher, report: Callable[[int], None]) -> Publisher:
@@ -229,6 +294,14 @@ def run(session_factory: sessionmaker[Session], publish: Publisher, job_id: int)
         work.rollback()
         reporter.finish(REFUSED, errors=[error.as_dict() for error in exc.rows], phase="")
         return REFUSED
+    except DomainError as exc:
+        # An expected refusal (the account lost its HR role, say): its own message, not
+        # "a system error".
+        work.rollback()
+        log.info("import job %s refused: %s", job_id, exc)
+        params = {"summary": {"message_params": exc.params}} if exc.params else {}
+        reporter.finish(FAILED, message=exc.message, phase="", **params)
+        return FAILED
     except IntegrityError:
         work.rollback()
         log.warning("import job %s: the data changed during the import", job_id)
@@ -244,7 +317,8 @@ def run(session_factory: sessionmaker[Session], publish: Publisher, job_id: int)
 
 
 def _carry_out(work: Session, publish: Publisher, reporter: Reporter, job_id: int) -> str:
-    job = work.get(ImportJob, job_id)
+    # The file is deferred (polling never loads it); the runner is what needs it.
+    job = work.get(ImportJob, job_id, options=[undefer(ImportJob.content)])
     assert job is not None and job.content is not None
     data, dry_run, deactivate_missing, filename = job.content, job.dry_run, job.deactivate_missing, job.filename
     account = work.get(Account, job.account_id)
@@ -268,12 +342,43 @@ def _carry_out(work: Session, publish: Publisher, reporter: Reporter, job_id: in
     summary = importer.apply(work, account, planned, digest=importer.file_digest(data), filename=filename)
     events = planned.event_count()
     result = summary.as_dict(limit=importer.PREVIEW_LIMIT)
-
-    def published(delivered: int) -> None:
-        reporter.quiet = False  # committed: the database is free for progress again
-        reporter("publishing", delivered, events)
-
+    # DONE goes into the import's own transaction: committed people and a job that says
+    # so are one fact. (No progress report may run from here to the commit: on PostgreSQL
+    # it would wait for this transaction's lock on the job row.)
+    now = utcnow()
+    marked = work.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status == RUNNING)
+        .values(
+            status=DONE,
+            summary=result,
+            phase="publishing",
+            done=0,
+            total=events,
+            content=None,
+            message="",
+            updated_at=now,
+            finished_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if marked != 1:
+        raise Conflict(N_("Lần nhập này không còn chạy nữa; không có dữ liệu nào được ghi."))
     importer.release(work)
-    UnitOfWork(work, counting_publisher(publish, published) if events else publish).commit()
-    reporter.finish(DONE, summary=result, phase="")
+    work.commit()
+
+    def delivered(count: int) -> None:
+        reporter.quiet = False  # committed: the database is free for progress again
+        reporter("publishing", min(count, events), events)
+
+    try:
+        # Nothing left to commit: this publishes the events the import recorded (they
+        # stay on the session across the commit above).
+        UnitOfWork(work, counting_publisher(publish, delivered) if events else publish).commit()
+    except Exception:
+        log.exception("import job %s: written, but notifying the modules failed", job_id)
+        work.rollback()
+        reporter.published(message=PUBLISHING_FAILED)
+        return DONE
+    reporter.published()
     return DONE

@@ -21,7 +21,7 @@ QUEUED = "queued"  # waiting for its runner
 RUNNING = "running"  # a runner claimed it; ``phase`` says how far it is
 CHECKED = "checked"  # dry run done, no errors: may be confirmed
 REFUSED = "refused"  # the file has errors: ``errors`` lists them, nothing was written
-DONE = "done"  # imported; ``counts`` says what changed
+DONE = "done"  # imported (in the writes' transaction); phase "publishing" while notifying
 FAILED = "failed"  # stopped by an unexpected error; nothing was written
 FINISHED = (CHECKED, REFUSED, DONE, FAILED)
 
@@ -36,7 +36,9 @@ class ImportJob(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     filename: Mapped[str] = mapped_column(String(255), default="")
     file_format: Mapped[str] = mapped_column(String(10))
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Deferred: up to 5 MB, and every poll of the status loads the row; only the runner
+    # reads the file (``undefer``).
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     digest: Mapped[str] = mapped_column(String(16))
     deactivate_missing: Mapped[bool] = mapped_column(Boolean, default=False)
     # True while the job is (or was) a dry run; confirming sets it to False.

@@ -1,7 +1,20 @@
 // Polls the import job's status and moves the progress bar; reloads the page when the job
 // has finished (the page shows the result). Without JavaScript a meta refresh does the same.
+// Also keeps the confirmation form from being submitted twice.
 (function () {
   "use strict";
+  // A double click must not send the confirmation twice (the server refuses the second
+  // with 409 anyway): the first submit disables the form's buttons.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-submit-once]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-submitted")) { event.preventDefault(); return; }
+      form.setAttribute("data-submitted", "1");
+      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (button) {
+        button.disabled = true;
+        button.setAttribute("aria-disabled", "true");
+      });
+    });
+  });
   var section = document.querySelector("[data-status-url]");
   if (!section) { return; }
   var bar = document.getElementById("import-progress");
