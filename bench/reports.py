@@ -5,9 +5,11 @@ province's (province-wide with an online cap and pro rata, commune leaders, one
 commune's civil servants with a cap).
 
 Timed, 20 runs each, p50 and p95 (target p95 < 1 s):
-(a) the report: ``reports.services.summarise`` over the ``hocvu_people_hours`` hook, as
-    the report page and the summary API compute it (every person's requirement and
-    credited periods after caps, rolled up per unit, position, field and category);
+(a) the report: ``reports.services.summary`` over the ``hocvu_unit_hours`` hook, as the
+    report page and the summary API compute it (every person's requirement and credited
+    periods after caps, summed in SQL into cells, rolled up per unit, position, field and
+    category); checked once against folding the ``hocvu_people_hours`` rows
+    (``reports.services.summarise``, the former path) and against the floor;
 (b) the hook alone, every row consumed (what the hours API and the exports stream);
 (c) the floor: one hand-written SQL aggregate giving the same per-unit figures (people,
     required, credited after the cap, on track, shortfall) for these three rules, with
@@ -99,6 +101,17 @@ def identity(message: str) -> str:
     return message
 
 
+def figures(summary: services.Summary) -> list[Any]:
+    """Everything a summary says, for comparing two of them."""
+    groups = (summary.units, summary.positions, summary.fields, summary.categories)
+    return [
+        summary.total.as_dict(),
+        *([t.as_dict() for t in group] for group in groups),
+        summary.distribution,
+        summary.periods_by_field,
+    ]
+
+
 def timed(runs: int, work: Callable[[], Any]) -> tuple[list[float], Any]:
     samples, result = [], None
     for _ in range(runs):
@@ -151,7 +164,20 @@ def main() -> None:
         )
         return result
 
+    def unit_hook(
+        session: Session, unit: Unit, year: int, field: str | None, category: str | None
+    ) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = registry.hook.hocvu_unit_hours(
+            session=session, unit=unit, year=year, field=field, category=category
+        )
+        return result
+
     def report() -> services.Summary:
+        with factory() as session:
+            province = session.scalar(select(Unit).where(Unit.path == "/1/"))
+            return services.summary(session, services.Filters(YEAR, province), unit_hook, identity)
+
+    def folded() -> services.Summary:
         with factory() as session:
             province = session.scalar(select(Unit).where(Unit.path == "/1/"))
             filters = services.Filters(YEAR, province)
@@ -169,6 +195,7 @@ def main() -> None:
             return [tuple(r) for r in conn.execute(FLOOR_SQL, {"year": YEAR, "cap": ONLINE_CAP})]
 
     report()  # warm the caches once, as a running server would be
+    fold_samples, by_people = timed(1, folded)
     report_samples, summary = timed(RUNS, report)
     rows_samples, count = timed(RUNS, rows_only)
     floor_samples, floor_rows = timed(RUNS, floor)
@@ -176,12 +203,17 @@ def main() -> None:
         (u.key, u.people, u.required, u.credited, u.on_track, u.shortfall) for u in summary.units if u.depth == 3
     )
     assert got == sorted(floor_rows), "the report and the floor query disagree"
+    assert figures(summary) == figures(by_people), "the report and folding the people disagree"
     total = summary.total
     print(
         f"  province: {total.people:,} people, {total.required:,} periods required, {total.credited:,} credited, "
         f"{total.on_track:,} on track; per unit equal to the floor's figures"
     )
-    print(describe("hours report, whole province (hook + rollups)", report_samples) + " (target p95 < 1000 ms)")
+    print(
+        describe("hours report, whole province (hocvu_unit_hours + rollups)", report_samples)
+        + " (target p95 < 1000 ms)"
+    )
+    print(describe("former path: folding hocvu_people_hours (summarise), equal figures", fold_samples))
     print(describe(f"hocvu_people_hours alone, {count:,} rows consumed", rows_samples))
     print(describe("floor: one hand-written SQL aggregate, same per-unit figures", floor_samples))
     ratio = percentile(report_samples, 0.95) / percentile(floor_samples, 0.95)

@@ -105,6 +105,30 @@ def hocvu_people_hours(session: Session, unit: Any, year: int) -> Iterator[dict[
     """
 
 
+@hookspec(firstresult=True)
+def hocvu_unit_hours(session: Session, unit: Any, year: int, field: str | None, category: str | None) -> Any:
+    """The figures of ``hocvu_people_hours`` for ``unit`` and below in ``year``, already
+    summed, for reports over a whole province without a row per person:
+    ``{"cells": [...], "periods_by_field": {field code or "": periods}}``.
+
+    Each cell groups the people of one (``"unit_id"`` — their own unit, not rolled up —,
+    ``"position_id"``, ``"field_code"`` (the position's field, None without one),
+    ``"category"``, ``"bin"``) and holds ``"people"``, ``"required"``, ``"credited"``
+    (after the rule's caps), ``"on_track"`` (people with credited >= required) and
+    ``"shortfall"`` (the sum of max(0, required - credited)). ``"bin"`` is the index of the
+    person's share of the requirement credited among the bands starting at 0, 1, 25, 50,
+    75 and 100 percent (whole percent rounded down, at most 100; 100 when nothing is
+    required). ``"periods_by_field"`` sums the periods counted per activity field (after
+    caps) over the same people, fields with none left out. ``field`` keeps only the people
+    whose position is in that field ("" for people without one), ``category`` only those
+    of that category; None keeps everyone. Every figure equals folding the matching
+    ``hocvu_people_hours`` rows; reads only.
+
+    The credits module answers; the reports module calls it. None when no module keeps
+    credits.
+    """
+
+
 @hookspec
 def hocvu_reminders(session: Session, kind: str, now: datetime) -> list[Any]:
     """The reminders (``lms_core.reminders.Reminder``) of ``kind`` (one of

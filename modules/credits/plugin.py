@@ -94,6 +94,11 @@ def hocvu_people_hours(session: Session, unit: Any, year: int) -> Any:
 
 
 @hookimpl
+def hocvu_unit_hours(session: Session, unit: Any, year: int, field: str | None, category: str | None) -> Any:
+    return bulk.unit_cells(session, unit, year, default_periods=default_periods(), field=field, category=category)
+
+
+@hookimpl
 def hocvu_reminders(session: Session, kind: str, now: Any) -> list[Any]:
     return reminders.reminders(session, kind, now, default_periods=default_periods())
 

@@ -3,10 +3,11 @@ field and category; who is behind and what they lack; curriculum completion per 
 
 Headless: a ``Session``, the acting account and plain filters in, dataclasses and
 iterators of dicts out; never reads a request, never writes. The figures come from the
-``hocvu_people_hours`` hook (the credits module answers it), passed in as ``people_hours``
-so this module never imports the credits module. The people stream through: a report
-keeps one small total per unit, position, field and category, never the people, so a
-province of 100,000 people costs the same memory as a commune.
+credits module's hooks, passed in so this module never imports it: the summary from
+``hocvu_unit_hours`` (figures already summed per unit, position, category and share
+band: a province of 100,000 people is a few thousand cells), the per-person lists
+(behind, exports, curriculum) from ``hocvu_people_hours``, streamed: they keep one small
+total per group, never the people, so a province costs the same memory as a commune.
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 NO_FIELD = N_("Chưa phân lĩnh vực")
 NO_POSITION = N_("Chưa có vị trí việc làm")
-# Bins of the distribution chart: share of the requirement credited, in percent.
+# Bins of the distribution chart: share of the requirement credited, in percent. The
+# ``hocvu_unit_hours`` contract counts people in the same bins (by index).
 BINS = ((0, 0), (1, 24), (25, 49), (50, 74), (75, 99), (100, None))
 
 PeopleHours = Callable[[Session, Unit, int], Iterator[dict[str, Any]] | None]
+# The ``hocvu_unit_hours`` hook: (session, unit, year, field, category) -> cells or None.
+UnitHours = Callable[[Session, Unit, int, str | None, str | None], dict[str, Any] | None]
 
 
 def current_year() -> int:
@@ -156,7 +160,8 @@ class Totals:
     code: str = ""
 
     def add(self, row: dict[str, Any]) -> None:
-        self.people += 1
+        """Add one person (a row of ``people``) or a cell of people (``"people"`` in it)."""
+        self.people += row.get("people", 1)
         self.required += row["required"]
         self.credited += row["credited"]
         self.on_track += row["on_track"]
@@ -219,68 +224,121 @@ def _bin(required: int, credited: int) -> int:
     return len(BINS) - 1
 
 
+class _Rollup:
+    """The summary being folded: one ``Totals`` per unit (each unit's people count for it
+    and every unit above it, up to the report's unit), position, field and category, the
+    distribution and the periods per field."""
+
+    def __init__(self, session: Session, filters: Filters, translate: Callable[[str], str]) -> None:
+        self.session, self.filters, self.translate = session, filters, translate
+        unit_rows = session.execute(
+            select(Unit.id, Unit.code, Unit.name, Unit.path)
+            .where(subtree_filter(filters.unit.path))
+            .order_by(Unit.path)
+        ).all()
+        base_depth = filters.unit.path.count("/")
+        self.units = {uid: Totals(uid, name, depth=path.count("/"), code=code) for uid, code, name, path in unit_rows}
+        self.chains: dict[int, list[Totals]] = {}
+        for uid, *_, path in unit_rows:
+            ids = [int(p) for p in path.strip("/").split("/")][base_depth - 2 :]
+            self.chains[uid] = [self.units[i] for i in ids if i in self.units]
+        self.total = Totals(filters.unit.id, filters.unit.name, code=filters.unit.code, depth=base_depth)
+        self.positions: dict[int | None, Totals] = {}
+        self.fields: dict[str, Totals] = {}
+        self.categories: dict[str, Totals] = {}
+        self.distribution = [0] * len(BINS)
+        self.by_field: dict[str, int] = {}
+
+    def add(self, row: dict[str, Any], position_name: str | None, position_code: str | None, bin_index: int) -> None:
+        """Add a person or a cell (``row``: unit_id, position_id, field_code, category and
+        the figures ``Totals.add`` reads)."""
+        self.total.add(row)
+        for totals in self.chains.get(row["unit_id"], ()):
+            totals.add(row)
+        position = self.positions.get(row["position_id"])
+        if position is None:
+            label = position_name or self.translate(NO_POSITION)
+            position = self.positions[row["position_id"]] = Totals(row["position_id"], label, code=position_code or "")
+        position.add(row)
+        field_key = row["field_code"] or ""
+        if field_key not in self.fields:
+            self.fields[field_key] = Totals(field_key, "", code=field_key)
+        self.fields[field_key].add(row)
+        if row["category"] not in self.categories:
+            self.categories[row["category"]] = Totals(row["category"], "", code=row["category"])
+        self.categories[row["category"]].add(row)
+        self.distribution[bin_index] += row.get("people", 1)
+
+    def add_periods(self, by_field: dict[str, int]) -> None:
+        for code, periods in by_field.items():
+            self.by_field[code] = self.by_field.get(code, 0) + periods
+
+    def summary(self) -> Summary:
+        translate = self.translate
+        names = {f.code: f.name for f in self.session.scalars(select(Field))}
+        for key, totals in self.fields.items():
+            totals.label = names.get(key, key) if key else translate(NO_FIELD)
+        for key, totals in self.categories.items():
+            label = CATEGORY_LABELS.get(Category(key)) if key in {c.value for c in Category} else None
+            totals.label = translate(label) if label else key
+        return Summary(
+            filters=self.filters,
+            total=self.total,
+            units=list(self.units.values()),
+            # Ties on the label broken by the code, so the order never depends on the fold's.
+            positions=sorted(self.positions.values(), key=lambda t: (t.label, t.code, t.key or 0)),
+            fields=sorted(self.fields.values(), key=lambda t: (t.key == "", t.label, t.key)),
+            categories=sorted(self.categories.values(), key=lambda t: (t.label, t.key)),
+            distribution=[
+                {"low": low, "high": high, "people": count}
+                for (low, high), count in zip(BINS, self.distribution, strict=True)
+            ],
+            # Fields where nothing counted are left out (a capped item may count 0).
+            periods_by_field=[
+                {"field": code, "name": names.get(code, code) if code else translate(NO_FIELD), "periods": periods}
+                for code, periods in sorted(self.by_field.items(), key=lambda kv: (-kv[1], kv[0]))
+                if periods
+            ],
+        )
+
+
 def summarise(
     session: Session, filters: Filters, rows: Iterable[dict[str, Any]], translate: Callable[[str], str]
 ) -> Summary:
-    """Fold ``rows`` (from ``people``) into the summary in one pass. Called by the report
-    pages, the summary API and the benchmark. ``translate`` renders the labels."""
-    unit_rows = session.execute(
-        select(Unit.id, Unit.code, Unit.name, Unit.path).where(subtree_filter(filters.unit.path)).order_by(Unit.path)
-    ).all()
-    base_depth = filters.unit.path.count("/")
-    units = {uid: Totals(uid, name, depth=path.count("/"), code=code) for uid, code, name, path in unit_rows}
-    # Each unit's own people count for it and for every unit above it, up to the report's unit.
-    chains: dict[str, list[Totals]] = {}
-    for *_, path in unit_rows:
-        ids = [int(p) for p in path.strip("/").split("/")][base_depth - 2 :]
-        chains[path] = [units[i] for i in ids if i in units]
-    total = Totals(filters.unit.id, filters.unit.name, code=filters.unit.code, depth=base_depth)
-    positions: dict[int | None, Totals] = {}
-    fields: dict[str, Totals] = {}
-    categories: dict[str, Totals] = {}
-    distribution = [0] * len(BINS)
-    by_field: dict[str, int] = {}
+    """Fold ``rows`` (from ``people``) into the summary in one pass: the reference for
+    ``summarise_cells``, which the pages use. ``translate`` renders the labels."""
+    rollup = _Rollup(session, filters, translate)
     for row in rows:
-        total.add(row)
-        for totals in chains.get(row["unit_path"], ()):
-            totals.add(row)
-        position = positions.get(row["position_id"])
-        if position is None:
-            position = positions[row["position_id"]] = Totals(
-                row["position_id"], row["position_name"] or translate(NO_POSITION), code=row["position_code"] or ""
-            )
-        position.add(row)
-        field_key = row["field_code"] or ""
-        if field_key not in fields:
-            fields[field_key] = Totals(field_key, "", code=field_key)
-        fields[field_key].add(row)
-        if row["category"] not in categories:
-            categories[row["category"]] = Totals(row["category"], "", code=row["category"])
-        categories[row["category"]].add(row)
-        distribution[_bin(row["required"], row["credited"])] += 1
-        for code, periods in row["by_field"].items():
-            by_field[code] = by_field.get(code, 0) + periods
-    names = {f.code: f.name for f in session.scalars(select(Field))}
-    for key, totals in fields.items():
-        totals.label = names.get(key, key) if key else translate(NO_FIELD)
-    for key, totals in categories.items():
-        label = CATEGORY_LABELS.get(Category(key)) if key in {c.value for c in Category} else None
-        totals.label = translate(label) if label else key
-    return Summary(
-        filters=filters,
-        total=total,
-        units=list(units.values()),
-        positions=sorted(positions.values(), key=lambda t: t.label),
-        fields=sorted(fields.values(), key=lambda t: (t.key == "", t.label)),
-        categories=sorted(categories.values(), key=lambda t: t.label),
-        distribution=[
-            {"low": low, "high": high, "people": count} for (low, high), count in zip(BINS, distribution, strict=True)
-        ],
-        periods_by_field=[
-            {"field": code, "name": names.get(code, code) if code else translate(NO_FIELD), "periods": periods}
-            for code, periods in sorted(by_field.items(), key=lambda kv: (-kv[1], kv[0]))
-        ],
-    )
+        rollup.add(row, row["position_name"], row["position_code"], _bin(row["required"], row["credited"]))
+        rollup.add_periods(row["by_field"])
+    return rollup.summary()
+
+
+def summarise_cells(
+    session: Session, filters: Filters, found: dict[str, Any], translate: Callable[[str], str]
+) -> Summary:
+    """The same summary as ``summarise`` from the ``hocvu_unit_hours`` answer for the
+    filters (``found``: its cells, already filtered, and periods per field): a few
+    thousand cells instead of a row per person."""
+    rollup = _Rollup(session, filters, translate)
+    positions = {
+        pid: (code, name) for pid, code, name in session.execute(select(Position.id, Position.code, Position.name))
+    }
+    for cell in found["cells"]:
+        code, name = positions.get(cell["position_id"], (None, None))
+        rollup.add(cell, name, code, cell["bin"])
+    rollup.add_periods(found["periods_by_field"])
+    return rollup.summary()
+
+
+def summary(session: Session, filters: Filters, unit_hours: UnitHours, translate: Callable[[str], str]) -> Summary:
+    """The summary of the filters through the ``hocvu_unit_hours`` hook (``unit_hours``),
+    for the report pages, the summary API and the benchmark. ``NotFound`` when no module
+    keeps credits."""
+    found = unit_hours(session, filters.unit, filters.year, filters.field, filters.category)
+    if found is None:
+        raise NotFound(N_("Chưa có mô-đun ghi nhận số tiết bồi dưỡng."))
+    return summarise_cells(session, filters, found, translate)
 
 
 # --- curriculum: what people lack, and completion per position -----------------------------

@@ -1,6 +1,7 @@
 """What the report pages and the API share (the Flask end of the module): the registry's
-``hocvu_people_hours`` hook, parsing the filters of a request's arguments, building any
-report as an export table, and streaming it as a CSV or .xlsx download."""
+``hocvu_people_hours`` and ``hocvu_unit_hours`` hooks, parsing the filters of a request's
+arguments, building any report as an export table, and streaming it as a CSV or .xlsx
+download."""
 
 from __future__ import annotations
 
@@ -36,6 +37,16 @@ def people_hours(session: Any, unit: Unit, year: int) -> Iterator[dict[str, Any]
     return result
 
 
+def unit_hours(session: Any, unit: Unit, year: int, field: str | None, category: str | None) -> dict[str, Any] | None:
+    """The ``hocvu_unit_hours`` answer (the summed figures) of whichever module keeps
+    credits (None: none does)."""
+    hook = current_app.extensions["hocvu_registry"].hook
+    result: dict[str, Any] | None = hook.hocvu_unit_hours(
+        session=session, unit=unit, year=year, field=field, category=category
+    )
+    return result
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -57,7 +68,7 @@ def filters_from(account: Account, args: Mapping[str, Any]) -> services.Filters:
 
 
 def summary(filters: services.Filters, translate: Translate) -> services.Summary:
-    return services.summarise(db.session, filters, services.people(db.session, filters, people_hours), translate)
+    return services.summary(db.session, filters, unit_hours, translate)
 
 
 def table(report: str, filters: services.Filters, translate: Translate) -> exports.Table:
