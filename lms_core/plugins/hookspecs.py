@@ -121,7 +121,8 @@ def hocvu_unit_hours(session: Session, unit: Any, year: int, field: str | None, 
     required). ``"periods_by_field"`` sums the periods counted per activity field (after
     caps) over the same people, fields with none left out. ``field`` keeps only the people
     whose position is in that field ("" for people without one), ``category`` only those
-    of that category; None keeps everyone. Every figure equals folding the matching
+    of that category; None keeps everyone. Only active people count (someone deactivated
+    has left the service). Every figure equals folding the matching active
     ``hocvu_people_hours`` rows; reads only.
 
     The credits module answers; the reports module calls it. None when no module keeps

@@ -30,8 +30,6 @@ from modules.credits.requirements import MAX_PERIODS, MAX_YEAR, MIN_YEAR
 api = APIBlueprint("credits_api", __name__, url_prefix="/api/v1", tag="Credits")
 
 
-
-
 class YearQuery(Schema):
     year = Integer(
         validate=Range(min=MIN_YEAR, max=MAX_YEAR),

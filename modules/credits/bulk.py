@@ -381,7 +381,8 @@ def unit_cells(
 
     months = _months(year)
     rule_index = case(*((_rule_condition(r), _n(i)) for i, r in enumerate(rules)), else_=_n(-1)) if rules else _n(-1)
-    keep: list[Any] = [subtree_filter(unit.path)]
+    # Active officials only: someone deactivated has left the service and is not behind.
+    keep: list[Any] = [subtree_filter(unit.path), Person.active.is_(True)]
     if category:
         keep.append(Person.category == category)
     if field is not None:

@@ -87,6 +87,8 @@ class Filters:
     category: str | None = None
 
     def keeps(self, row: dict[str, Any]) -> bool:
+        if not row["active"]:  # left the service: not in compliance figures (as the summary)
+            return False
         if self.category and row["category"] != self.category:
             return False
         return self.field is None or (row["field_code"] or "") == self.field

@@ -212,3 +212,16 @@ def test_the_print_view_and_the_api_document(reports_app: Any, client: Any, demo
     assert "/api/v1/reports/hours" in spec["paths"]
     params = {p["name"] for p in spec["paths"]["/api/v1/reports/hours"]["get"]["parameters"]}
     assert {"year", "unit", "format"} <= params
+
+
+def test_someone_who_left_the_service_is_not_counted(reports_app: Any, client: Any, demo: Any, app_db: Session) -> None:
+    hr = bearer(client, "demo.hr")
+    before = client.get("/api/v1/reports/summary?year=2026", headers=hr).get_json()["total"]["people"]
+    gone = demo.people["GL-00002"]
+    assert client.patch(f"/api/v1/people/{gone.id}", json={"active": False}, headers=hr).status_code == 200
+    after = client.get("/api/v1/reports/summary?year=2026", headers=hr).get_json()["total"]["people"]
+    assert after == before - 1
+    rows = client.get("/api/v1/reports/hours?year=2026", headers=hr).get_json()["rows"]
+    assert gone.staff_code not in {r["staff_code"] for r in rows} and len(rows) == after
+    login(client, "demo.hr")
+    assert gone.full_name not in client.get("/reports/behind?year=2026").get_data(as_text=True)
