@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -370,28 +370,41 @@ def update_nomination(session: Session, account: Account, item: Nomination, data
     return item
 
 
-def nominations(session: Session, account: Account, year: int | None = None) -> Sequence[Nomination]:
-    """Nominations of people in the account's HR scope (whichever plan's line they name)."""
+RecordT = TypeVar("RecordT", Nomination, DegreeTraining)
+
+
+def _records_in_scope(session: Session, account: Account, model: type[RecordT], year: int | None) -> Sequence[RecordT]:
+    """Records of ``model`` for people in the account's HR scope (whichever plan's line
+    they name), newest first, of plans of ``year`` when given."""
     query = (
-        select(Nomination)
-        .join(Person, Person.id == Nomination.person_id)
+        select(model)
+        .join(Person, Person.id == model.person_id)
         .join(Unit, Unit.id == Person.unit_id)
-        .join(PlanLine, PlanLine.id == Nomination.line_id)
+        .join(PlanLine, PlanLine.id == model.line_id)
         .join(TrainingPlan, TrainingPlan.id == PlanLine.plan_id)
         .where(access.scope_filter(account, Role.HR))
-        .options(joinedload(Nomination.person).joinedload(Person.unit), joinedload(Nomination.line))
-        .order_by(Nomination.start_date.desc(), Nomination.id.desc())
+        .options(joinedload(model.person).joinedload(Person.unit), joinedload(model.line))
+        .order_by(model.start_date.desc(), model.id.desc())
     )
     if year is not None:
         query = query.where(TrainingPlan.year == year)
     return session.scalars(query).all()
 
 
+def _record_in_scope(session: Session, account: Account, model: type[RecordT], record_id: int, missing: str) -> RecordT:
+    record = session.get(model, record_id)
+    if record is None or not access.can(account, Role.HR, record.person.unit):
+        raise NotFound(missing)
+    return record
+
+
+def nominations(session: Session, account: Account, year: int | None = None) -> Sequence[Nomination]:
+    """Nominations of people in the account's HR scope (whichever plan's line they name)."""
+    return _records_in_scope(session, account, Nomination, year)
+
+
 def get_nomination(session: Session, account: Account, nomination_id: int) -> Nomination:
-    item = session.get(Nomination, nomination_id)
-    if item is None or not access.can(account, Role.HR, item.person.unit):
-        raise NotFound(N_("Không tìm thấy hồ sơ cử đi học."))
-    return item
+    return _record_in_scope(session, account, Nomination, nomination_id, N_("Không tìm thấy hồ sơ cử đi học."))
 
 
 # --- degree training ------------------------------------------------------------------
@@ -579,23 +592,8 @@ def record_exception(
 
 def degrees(session: Session, account: Account, year: int | None = None) -> Sequence[DegreeTraining]:
     """Degree training of people in the account's HR scope, newest first."""
-    query = (
-        select(DegreeTraining)
-        .join(Person, Person.id == DegreeTraining.person_id)
-        .join(Unit, Unit.id == Person.unit_id)
-        .join(PlanLine, PlanLine.id == DegreeTraining.line_id)
-        .join(TrainingPlan, TrainingPlan.id == PlanLine.plan_id)
-        .where(access.scope_filter(account, Role.HR))
-        .options(joinedload(DegreeTraining.person).joinedload(Person.unit), joinedload(DegreeTraining.line))
-        .order_by(DegreeTraining.start_date.desc(), DegreeTraining.id.desc())
-    )
-    if year is not None:
-        query = query.where(TrainingPlan.year == year)
-    return session.scalars(query).all()
+    return _records_in_scope(session, account, DegreeTraining, year)
 
 
 def get_degree(session: Session, account: Account, degree_id: int) -> DegreeTraining:
-    record = session.get(DegreeTraining, degree_id)
-    if record is None or not access.can(account, Role.HR, record.person.unit):
-        raise NotFound(N_("Không tìm thấy hồ sơ đào tạo."))
-    return record
+    return _record_in_scope(session, account, DegreeTraining, degree_id, N_("Không tìm thấy hồ sơ đào tạo."))

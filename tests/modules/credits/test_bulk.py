@@ -224,6 +224,31 @@ def _session(engine: Engine) -> Iterator[Session]:
         clear_tables(engine)
 
 
+def add_rule(session: Session, s: Any, n: int, data: dict[str, Any]) -> None:
+    """A rule from the ``rules`` strategy's data (caps made valid and unique)."""
+    rule = RequirementRule(
+        year=YEAR,
+        name=f"Quy định {n}",
+        periods=data["periods"],
+        category=data["category"],
+        position=s.positions[data["position"]] if data["position"] is not None else None,
+        unit=s.communes[data["unit"]] if data["unit"] is not None else None,
+        is_leader=data["leader"],
+        pro_rata=data["pro_rata"],
+    )
+    seen = set()
+    for kind, value, limit in data["caps"]:
+        value = None if kind == "online" else value
+        if kind == "field" and value not in ("tai-chinh", "xay-dung"):
+            value = "tai-chinh"
+        if kind == "type" and value not in TYPES:
+            value = "course"
+        if (kind, value) not in seen:
+            seen.add((kind, value))
+            rule.caps.append(RuleCap(kind=kind, value=value, max_periods=limit))
+    session.add(rule)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rule_data=rules, person_data=persons)
 def test_bulk_equals_hours_for(
@@ -232,27 +257,7 @@ def test_bulk_equals_hours_for(
     for session in _session(engine):
         s = make_setting(session)
         for n, data in enumerate(rule_data):
-            rule = RequirementRule(
-                year=YEAR,
-                name=f"Quy định {n}",
-                periods=data["periods"],
-                category=data["category"],
-                position=s.positions[data["position"]] if data["position"] is not None else None,
-                unit=s.communes[data["unit"]] if data["unit"] is not None else None,
-                is_leader=data["leader"],
-                pro_rata=data["pro_rata"],
-            )
-            seen = set()
-            for kind, value, limit in data["caps"]:
-                value = None if kind == "online" else value
-                if kind == "field" and value not in ("tai-chinh", "xay-dung"):
-                    value = "tai-chinh"
-                if kind == "type" and value not in TYPES:
-                    value = "course"
-                if (kind, value) not in seen:
-                    seen.add((kind, value))
-                    rule.caps.append(RuleCap(kind=kind, value=value, max_periods=limit))
-            session.add(rule)
+            add_rule(session, s, n, data)
         created = []
         for n, data in enumerate(person_data):
             person = add_person(

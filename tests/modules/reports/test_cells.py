@@ -18,11 +18,11 @@ from modules.credits import bulk
 from modules.credits.models import RequirementRule, RuleCap
 from modules.reports import services
 from tests.modules.credits.test_bulk import (
-    TYPES,
     YEAR,
     _session,
     add_credit,
     add_person,
+    add_rule,
     make_setting,
     persons,
     rules,
@@ -59,31 +59,6 @@ def test_the_bins_are_the_reports_bins() -> None:
     for required in range(0, 13):
         for credited in range(0, 30):
             assert bulk.share_bin(required, credited) == services._bin(required, credited)
-
-
-def add_rule(session: Session, s: Any, n: int, data: dict[str, Any]) -> None:
-    """A rule from the strategy's data, as tests/modules/credits/test_bulk.py builds them."""
-    rule = RequirementRule(
-        year=YEAR,
-        name=f"Quy định {n}",
-        periods=data["periods"],
-        category=data["category"],
-        position=s.positions[data["position"]] if data["position"] is not None else None,
-        unit=s.communes[data["unit"]] if data["unit"] is not None else None,
-        is_leader=data["leader"],
-        pro_rata=data["pro_rata"],
-    )
-    seen = set()
-    for kind, value, limit in data["caps"]:
-        value = None if kind == "online" else value
-        if kind == "field" and value not in ("tai-chinh", "xay-dung"):
-            value = "tai-chinh"
-        if kind == "type" and value not in TYPES:
-            value = "course"
-        if (kind, value) not in seen:
-            seen.add((kind, value))
-            rule.caps.append(RuleCap(kind=kind, value=value, max_periods=limit))
-    session.add(rule)
 
 
 def test_a_binding_online_cap_overlapping_caps_and_filters(engine: Engine) -> None:
