@@ -9,7 +9,6 @@ Headless: session in, results out; the caller commits.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,14 +23,12 @@ from lms_core.accounts import Account, Role
 from lms_core.db import utcnow
 from lms_core.errors import N_, Conflict, NotFound, ValidationFailed
 from lms_core.people import Person
-from lms_core.units import Unit, ancestor_paths, get_unit, subtree_filter
-from modules.credits.models import ClosingTotal, Correction, Credit, YearClosing
+from lms_core.units import Unit, ancestor_paths, get_unit
+from modules.credits import bulk
+from modules.credits.models import ClosingTotal, Correction, YearClosing
 from modules.credits.requirements import (
     DEFAULT_PERIODS,
     MIN_YEAR,
-    counted_periods,
-    requirement_for,
-    rules_for_year,
 )
 
 
@@ -75,29 +72,6 @@ class ClosingSummary:
     on_track: int
 
 
-def person_totals(
-    session: Session, people: Sequence[Person], year: int, *, default_periods: int = DEFAULT_PERIODS
-) -> dict[int, tuple[int, int]]:
-    """(required, credited after caps) of each person for ``year``: the rules read once,
-    the ledger in one query per 5,000 people."""
-    rules = rules_for_year(session, year)
-    credits: dict[int, list[tuple[int, str, str | None]]] = defaultdict(list)
-    ids = [p.id for p in people]
-    for chunk in range(0, len(ids), 5000):
-        rows = session.execute(
-            select(Credit.person_id, Credit.periods, Credit.activity_type, Credit.field_code)
-            .where(Credit.year == year, Credit.person_id.in_(ids[chunk : chunk + 5000]))
-            .order_by(Credit.person_id, Credit.earned_at, Credit.activity_id)
-        )
-        for person_id, periods, kind, field_code in rows:
-            credits[person_id].append((periods, kind, field_code))
-    totals = {}
-    for person in people:
-        requirement = requirement_for(session, person, year, default_periods=default_periods, rules=rules)
-        totals[person.id] = (requirement.periods, sum(counted_periods(credits[person.id], requirement.caps)))
-    return totals
-
-
 def close_year(
     session: Session,
     account: Account,
@@ -126,20 +100,14 @@ def close_year(
             session.add(closing)
     except IntegrityError:  # SQLite: a simultaneous closing of the same unit and year won
         raise Conflict(N_("Năm %(year)s đã được chốt cho đơn vị này hoặc đơn vị cấp trên."), year=year) from None
-    people = session.scalars(
-        select(Person)
-        .join(Unit, Unit.id == Person.unit_id)
-        .where(subtree_filter(unit.path))
-        .options(joinedload(Person.unit))
-    ).all()
-    totals = person_totals(session, people, year, default_periods=default_periods)
+    # Everyone of the subtree, inactive people too: a correction may concern them later.
     rows = [
-        {"closing_id": closing.id, "person_id": pid, "required": required, "credited": credited}
-        for pid, (required, credited) in totals.items()
+        {"closing_id": closing.id, "person_id": p["person_id"], "required": p["required"], "credited": p["credited"]}
+        for p in bulk.people_hours(session, unit, year, default_periods=default_periods)
     ]
     for chunk in range(0, len(rows), 5000):
         session.execute(insert(ClosingTotal), rows[chunk : chunk + 5000])
-    on_track = sum(1 for required, credited in totals.values() if credited >= required)
+    on_track = sum(1 for row in rows if row["credited"] >= row["required"])
     audit.log(
         session,
         account_id=account.id,
