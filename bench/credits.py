@@ -380,12 +380,6 @@ def main() -> None:
     again_hooks = measure_rebuild(engine, "again with the hooks, nothing changes", refusal=hooks)
     print(f"  rebuild with the hooks / floor: {with_hooks / floor:.1f}x, again {again_hooks / floor:.1f}x")
     report_incremental(engine, registry, people, "current schema")
-    # Not part of HocVu's schema: what the index proposed to the core would change.
-    with engine.begin() as conn:
-        conn.execute(text("CREATE INDEX bench_statements_actor_activity ON statements (actor_key, activity_iri)"))
-    report_incremental(engine, registry, people, "with an index on statements (actor_key, activity_iri)")
-    with engine.begin() as conn:
-        conn.execute(text("DROP INDEX bench_statements_actor_activity"))
     engine.dispose()
 
 
