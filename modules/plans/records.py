@@ -23,7 +23,7 @@ Headless: session in, results out; the caller commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -325,6 +325,44 @@ def _clean_nomination(session: Session, account: Account, data: dict[str, Any]) 
     }
 
 
+RecordT = TypeVar("RecordT", Nomination, DegreeTraining)
+
+
+def _created(
+    session: Session, account: Account, record: RecordT, action: str, target: str, data: Callable[[RecordT], Any]
+) -> RecordT:
+    """Add a new record and audit it with ``data(record)``."""
+    session.add(record)
+    session.flush()
+    audit.log(session, account_id=account.id, action=action, target_type=target, target_id=record.id, data=data(record))
+    return record
+
+
+def _updated(
+    session: Session,
+    account: Account,
+    record: RecordT,
+    clean: dict[str, Any],
+    action: str,
+    target: str,
+    data: Callable[[RecordT], Any],
+) -> RecordT:
+    """Apply ``clean`` to a record and audit ``data`` before and after."""
+    before = data(record)
+    for name, value in clean.items():
+        setattr(record, name, value)
+    session.flush()
+    audit.log(
+        session,
+        account_id=account.id,
+        action=action,
+        target_type=target,
+        target_id=record.id,
+        data={"before": before, "after": data(record)},
+    )
+    return record
+
+
 def _nomination_data(item: Nomination) -> dict[str, Any]:
     return {
         "person_id": item.person_id,
@@ -338,39 +376,13 @@ def _nomination_data(item: Nomination) -> dict[str, Any]:
 
 def create_nomination(session: Session, account: Account, data: dict[str, Any]) -> Nomination:
     """HR over the person's unit sends them to training under a plan line."""
-    clean = _clean_nomination(session, account, data)
-    item = Nomination(**clean, created_at=utcnow(), created_by=account.id)
-    session.add(item)
-    session.flush()
-    audit.log(
-        session,
-        account_id=account.id,
-        action="plans.nomination_created",
-        target_type="plan_nomination",
-        target_id=item.id,
-        data=_nomination_data(item),
-    )
-    return item
+    item = Nomination(**_clean_nomination(session, account, data), created_at=utcnow(), created_by=account.id)
+    return _created(session, account, item, "plans.nomination_created", "plan_nomination", _nomination_data)
 
 
 def update_nomination(session: Session, account: Account, item: Nomination, data: dict[str, Any]) -> Nomination:
-    before = _nomination_data(item)
     clean = _clean_nomination(session, account, data)
-    for name, value in clean.items():
-        setattr(item, name, value)
-    session.flush()
-    audit.log(
-        session,
-        account_id=account.id,
-        action="plans.nomination_updated",
-        target_type="plan_nomination",
-        target_id=item.id,
-        data={"before": before, "after": _nomination_data(item)},
-    )
-    return item
-
-
-RecordT = TypeVar("RecordT", Nomination, DegreeTraining)
+    return _updated(session, account, item, clean, "plans.nomination_updated", "plan_nomination", _nomination_data)
 
 
 def _records_in_scope(session: Session, account: Account, model: type[RecordT], year: int | None) -> Sequence[RecordT]:
@@ -505,38 +517,15 @@ def _degree_data(record: DegreeTraining) -> dict[str, Any]:
 
 def create_degree(session: Session, account: Account, data: dict[str, Any]) -> DegreeTraining:
     """HR over the person's unit records degree training under a plan line."""
-    clean = _clean_degree(session, account, data)
-    record = DegreeTraining(**clean, created_at=utcnow(), created_by=account.id)
-    session.add(record)
-    session.flush()
-    audit.log(
-        session,
-        account_id=account.id,
-        action="plans.degree_created",
-        target_type="plan_degree",
-        target_id=record.id,
-        data=_degree_data(record),
-    )
-    return record
+    record = DegreeTraining(**_clean_degree(session, account, data), created_at=utcnow(), created_by=account.id)
+    return _created(session, account, record, "plans.degree_created", "plan_degree", _degree_data)
 
 
 def update_degree(session: Session, account: Account, record: DegreeTraining, data: dict[str, Any]) -> DegreeTraining:
     """Change a record (its status as training goes on, the months served…); the
     reimbursement follows, and the audit keeps the amounts before and after."""
-    before = _degree_data(record)
     clean = _clean_degree(session, account, data)
-    for name, value in clean.items():
-        setattr(record, name, value)
-    session.flush()
-    audit.log(
-        session,
-        account_id=account.id,
-        action="plans.degree_updated",
-        target_type="plan_degree",
-        target_id=record.id,
-        data={"before": before, "after": _degree_data(record)},
-    )
-    return record
+    return _updated(session, account, record, clean, "plans.degree_updated", "plan_degree", _degree_data)
 
 
 def record_exception(
