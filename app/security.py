@@ -101,5 +101,5 @@ def unit_of_work() -> UnitOfWork:
     """The request's unit of work: commits ``db.session`` and publishes the events
     to the modules afterwards."""
     if "uow" not in g:
-        g.uow = UnitOfWork(db.session, current_app.extensions["hocvu_registry"].publish)
+        g.uow = UnitOfWork(db.session, publish_batch=current_app.extensions["hocvu_registry"].publish_batch)
     return cast(UnitOfWork, g.uow)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from sqlalchemy.orm import Session
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 # Delivers one event and returns the events its subscribers recorded in turn.
 Publisher = Callable[[Session, Event], list[Event]]
+# Delivers the events of one transaction together (``Registry.publish_batch``).
+BatchPublisher = Callable[[Session, Sequence[Event]], list[Event]]
 
 
 def _publish_nothing(_session: Session, _event: Event) -> list[Event]:
@@ -32,9 +34,12 @@ class UnitOfWork:
     after the subscriber's own commit (see ``lms_core.plugins.registry.publish``).
     """
 
-    def __init__(self, session: Session, publish: Publisher | None = None) -> None:
+    def __init__(
+        self, session: Session, publish: Publisher | None = None, *, publish_batch: BatchPublisher | None = None
+    ) -> None:
         self.session = session
         self.publish = publish or _publish_nothing
+        self.publish_batch = publish_batch
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -50,6 +55,11 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        if self.publish_batch is not None:
+            events = drain(self.session)
+            while events:
+                events = self.publish_batch(self.session, events)
+            return
         queue = deque(drain(self.session))
         while queue:
             queue.extend(self.publish(self.session, queue.popleft()))

@@ -8,7 +8,7 @@ Implementations may accept fewer arguments than the spec offers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,17 @@ def hocvu_event(session: Session, event: Event) -> None:
     transaction: the implementation does its work and the registry commits it (or rolls
     it back and logs the error, without affecting other modules). Events the
     implementation records are published in turn after that commit.
+    """
+
+
+@hookspec
+def hocvu_events(session: Session, events: Sequence[Event]) -> None:
+    """React to the events of one committed transaction together, in the order recorded:
+    e.g. the 50 statements of one batch POSTed to the LRS, so a module can look them up
+    in one query instead of fifty.
+
+    A module implements this instead of ``hocvu_event`` (never both); it is called once
+    per batch, in module load order, with the same commit and error rules.
     """
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -119,17 +119,38 @@ class Registry:
         return [job for loaded in self.modules for job in loaded.manifest.jobs]
 
     def publish(self, session: Session, event: Event) -> list[Event]:
-        """Deliver ``event`` to each module in load order, committing each module's work on
-        its own so one failing subscriber neither blocks nor undoes the others. Returns
-        the events the subscribers recorded, for the unit of work to publish next."""
+        """Deliver one event; see ``publish_batch``."""
+        return self.publish_batch(session, [event])
+
+    def publish_batch(self, session: Session, events: Sequence[Event]) -> list[Event]:
+        """Deliver ``events`` to each module in load order (``hocvu_events`` once, or
+        ``hocvu_event`` per event), committing each module's work on its own so one
+        failing subscriber neither blocks nor undoes the others. Returns the events the
+        subscribers recorded, for the unit of work to publish next."""
         recorded: list[Event] = []
-        arguments = {"session": session, "event": event}
-        for impl in reversed(self.pm.hook.hocvu_event.get_hookimpls()):
-            try:
-                impl.function(**{name: arguments[name] for name in impl.argnames})
-                session.commit()
-                recorded.extend(drain(session))
-            except Exception:
-                session.rollback()
-                log.exception("module %s failed to handle %r", impl.plugin_name, event)
+        single = {impl.plugin_name: impl for impl in self.pm.hook.hocvu_event.get_hookimpls()}
+        batched = {impl.plugin_name: impl for impl in self.pm.hook.hocvu_events.get_hookimpls()}
+        for name, _plugin in self.pm.list_name_plugin():  # registration order: load order
+            if name in batched:
+                if not self._deliver(session, batched[name], {"events": list(events)}, recorded) and len(events) > 1:
+                    for event in events:  # one bad event then costs only itself
+                        self._deliver(session, batched[name], {"events": [event]}, recorded)
+            elif name in single:
+                for event in events:
+                    self._deliver(session, single[name], {"event": event}, recorded)
         return recorded
+
+    @staticmethod
+    def _deliver(session: Session, impl: Any, arguments: dict[str, Any], recorded: list[Event]) -> bool:
+        arguments = {"session": session, **arguments}
+        try:
+            impl.function(**{name: arguments[name] for name in impl.argnames})
+            session.commit()
+            recorded.extend(drain(session))
+            return True
+        except Exception:
+            session.rollback()
+            log.exception(
+                "module %s failed to handle %r", impl.plugin_name, arguments.get("event", arguments.get("events"))
+            )
+            return False

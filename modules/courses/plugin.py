@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -37,5 +38,5 @@ def hocvu_content_apply(session: Session, root: Path, site_url: str) -> list[str
 
 
 @hookimpl
-def hocvu_event(session: Session, event: Event) -> None:
-    services.on_event(session, event)
+def hocvu_events(session: Session, events: Sequence[Event]) -> None:
+    services.on_events(session, events)

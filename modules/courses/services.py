@@ -358,23 +358,28 @@ def try_complete(session: Session, enrolment: Enrolment) -> bool:
     return True
 
 
-def on_event(session: Session, event: Event) -> None:
-    """A committed statement: when it is a pass of a course quiz, complete the learner's
-    open enrolment in that course if every lesson is done. Caller commits."""
-    if not isinstance(event, StatementStored) or event.verb_id != PASSED or not event.activity_iri:
+def on_events(session: Session, events: Sequence[Event]) -> None:
+    """Committed statements: for each pass of a course quiz, complete the learner's open
+    enrolment in that course if every lesson is done. The quizzes are looked up in one
+    query per batch. Caller commits."""
+    passes = [e for e in events if isinstance(e, StatementStored) and e.verb_id == PASSED and e.activity_iri]
+    if not passes:
         return
-    course = session.scalar(select(Course).where(Course.quiz_iri == event.activity_iri))
-    if course is None:
-        return
-    prefix = f"account:{course.site_url}|"
-    if not event.actor_key.startswith(prefix):
-        return
-    person = person_by_staff_code(session, event.actor_key[len(prefix) :])
-    if person is None:
-        return
-    enrolment = _latest_enrolment(session, person, course)
-    if enrolment is not None:
-        try_complete(session, enrolment)
+    quiz_iris = {e.activity_iri for e in passes}
+    courses = {c.quiz_iri: c for c in session.scalars(select(Course).where(Course.quiz_iri.in_(quiz_iris)))}
+    for event in passes:
+        course = courses.get(event.activity_iri)
+        if course is None:
+            continue
+        prefix = f"account:{course.site_url}|"
+        if not event.actor_key.startswith(prefix):
+            continue
+        person = person_by_staff_code(session, event.actor_key[len(prefix) :])
+        if person is None:
+            continue
+        enrolment = _latest_enrolment(session, person, course)
+        if enrolment is not None:
+            try_complete(session, enrolment)
 
 
 # --- the catalog page -----------------------------------------------------------------

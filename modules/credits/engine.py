@@ -681,12 +681,21 @@ HANDLED_EVENTS = (StatementStored, StatementVoided, PersonCreated, PersonChanged
 
 @functools.lru_cache(maxsize=8)
 def _statement_query(site_url: str, locking: bool) -> Select[Any]:
-    """The official a statement (bound ``statement_id``) is by, with its verb, activity and
-    timestamp; with ``locking`` (PostgreSQL) it also takes that person's lock in the same
-    round trip (see ``_lock_person``). Built once."""
+    """The officials statements (bound, expanding ``statement_ids``) are by, with their
+    verb, activity and timestamp; with ``locking`` (PostgreSQL) it also takes each
+    person's lock in the same round trip (see ``_lock_person``), in person order so two
+    batches never wait on each other crosswise. Built once."""
     s, p = Statement.__table__, Person.__table__
     prefix = actor_prefix(site_url)
-    columns: list[Any] = [p.c.id, p.c.staff_code, s.c.verb_id, s.c.activity_iri, s.c.timestamp, s.c.source]
+    columns: list[Any] = [
+        s.c.id.label("statement_id"),
+        p.c.id,
+        p.c.staff_code,
+        s.c.verb_id,
+        s.c.activity_iri,
+        s.c.timestamp,
+        s.c.source,
+    ]
     if locking:
         columns += [
             func.pg_advisory_xact_lock_shared(_LOCK_REBUILD, 0, type_=NullType),
@@ -695,63 +704,88 @@ def _statement_query(site_url: str, locking: bool) -> Select[Any]:
     return (
         select(*columns)
         .select_from(s.join(p, p.c.staff_code == func.substr(s.c.actor_key, len(prefix) + 1)))
-        .where(s.c.id == bindparam("statement_id"), func.substr(s.c.actor_key, 1, len(prefix)) == prefix)
+        .where(
+            s.c.id.in_(bindparam("statement_ids", expanding=True)),
+            func.substr(s.c.actor_key, 1, len(prefix)) == prefix,
+        )
+        .order_by(p.c.id)
     )
 
 
+def _concerns_credits(event: Event) -> bool:
+    if isinstance(event, StatementStored):
+        return event.verb_id in CREDITING_VERBS and bool(event.activity_iri)
+    return isinstance(event, HANDLED_EVENTS)
+
+
 def handle_event(session: Session, event: Event, *, site_url: str, refusal: Refusal | None) -> list[Change]:
-    """Recompute what ``event`` can change: the (person, activity, year) group of a stored
-    or voided statement, or everything of a created or changed person."""
-    if isinstance(event, StatementStored) and (event.verb_id not in CREDITING_VERBS or not event.activity_iri):
-        return []
-    if not isinstance(event, HANDLED_EVENTS):
+    """``handle_events`` for one event."""
+    return handle_events(session, [event], site_url=site_url, refusal=refusal)
+
+
+def handle_events(session: Session, events: Sequence[Event], *, site_url: str, refusal: Refusal | None) -> list[Change]:
+    """Recompute what ``events`` can change: the (person, activity, year) group of each
+    stored or voided statement by an official (all looked up in one query), and
+    everything of each created or changed person."""
+    events = [event for event in events if _concerns_credits(event)]
+    if not events:
         return []
     connection = session.connection()
-    if isinstance(event, StatementStored | StatementVoided):
+    changes: list[Change] = []
+    by_statement = {e.statement_id: e for e in events if isinstance(e, StatementStored | StatementVoided)}
+    if by_statement:
         locking = connection.dialect.name == "postgresql"
-        found = connection.execute(
-            _statement_query(site_url, locking), {"statement_id": event.statement_id}
-        ).one_or_none()
-        if found is None or found.verb_id not in CREDITING_VERBS or not found.activity_iri:
+        found = connection.execute(_statement_query(site_url, locking), {"statement_ids": list(by_statement)}).all()
+        for row in found:
+            if row.verb_id not in CREDITING_VERBS or not row.activity_iri:
+                continue
+            event = by_statement[row.statement_id]
+            if isinstance(event, StatementStored):
+                cause = Cause("statement_stored", event.statement_id, source=row.source)
+            else:
+                cause = Cause("statement_voided", event.statement_id, event.voiding_statement_id, row.source)
+            changes += recompute(
+                session,
+                site_url=site_url,
+                refusal=refusal,
+                person=PersonRef(row.id, row.staff_code),
+                activity_iri=row.activity_iri,
+                year=local_year(row.timestamp),
+                cause=cause,
+                locked=locking,
+            )
+    for event in events:
+        if isinstance(event, PersonCreated | PersonChanged):
+            changes += _person_event(session, event, site_url=site_url, refusal=refusal)
+    return changes
+
+
+def _person_event(
+    session: Session, event: PersonCreated | PersonChanged, *, site_url: str, refusal: Refusal | None
+) -> list[Change]:
+    connection = session.connection()
+    staff_code = connection.execute(
+        select(Person.__table__.c.staff_code).where(Person.__table__.c.id == event.person_id)
+    ).scalar_one_or_none()
+    if staff_code is None:
+        return []
+    if isinstance(event, PersonCreated):
+        # A new person has no ledger rows yet, so only their statements could change it
+        # (one indexed probe; a bulk import creates thousands with none).
+        key = account_key(site_url, staff_code)
+        if (
+            connection.execute(select(literal(1)).where(Statement.__table__.c.actor_key == key).limit(1)).first()
+            is None
+        ):
             return []
-        if isinstance(event, StatementStored):
-            cause = Cause("statement_stored", event.statement_id, source=found.source)
-        else:
-            cause = Cause("statement_voided", event.statement_id, event.voiding_statement_id, found.source)
-        return recompute(
-            session,
-            site_url=site_url,
-            refusal=refusal,
-            person=PersonRef(found.id, found.staff_code),
-            activity_iri=found.activity_iri,
-            year=local_year(found.timestamp),
-            cause=cause,
-            locked=locking,
-        )
-    if isinstance(event, PersonCreated | PersonChanged):
-        staff_code = connection.execute(
-            select(Person.__table__.c.staff_code).where(Person.__table__.c.id == event.person_id)
-        ).scalar_one_or_none()
-        if staff_code is None:
-            return []
-        if isinstance(event, PersonCreated):
-            # A new person has no ledger rows yet, so only their statements could change it
-            # (one indexed probe; a bulk import creates thousands with none).
-            key = account_key(site_url, staff_code)
-            if (
-                connection.execute(select(literal(1)).where(Statement.__table__.c.actor_key == key).limit(1)).first()
-                is None
-            ):
-                return []
-        code = "person_created" if isinstance(event, PersonCreated) else "person_changed"
-        return recompute(
-            session,
-            site_url=site_url,
-            refusal=refusal,
-            person=PersonRef(event.person_id, staff_code),
-            cause=Cause(code),
-        )
-    return []
+    code = "person_created" if isinstance(event, PersonCreated) else "person_changed"
+    return recompute(
+        session,
+        site_url=site_url,
+        refusal=refusal,
+        person=PersonRef(event.person_id, staff_code),
+        cause=Cause(code),
+    )
 
 
 # --- everything at once, in SQL -------------------------------------------------------

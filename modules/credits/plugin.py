@@ -7,6 +7,7 @@ outside any app (a script, the benchmarks), from ``bind(registry, site_url=…)`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,11 +68,11 @@ def settings() -> Settings:
 
 
 @hookimpl
-def hocvu_event(session: Session, event: Event) -> None:
-    if not isinstance(event, engine.HANDLED_EVENTS):
+def hocvu_events(session: Session, events: Sequence[Event]) -> None:
+    if not any(isinstance(event, engine.HANDLED_EVENTS) for event in events):
         return
     current = settings()
-    engine.handle_event(session, event, site_url=current.site_url, refusal=current.refusal)
+    engine.handle_events(session, events, site_url=current.site_url, refusal=current.refusal)
 
 
 def default_periods() -> int:

@@ -62,7 +62,7 @@ def publish_to_courses(session: Session, event: Event) -> list[Event]:
     """The registry's publish, for the courses module alone: handle, commit, pass on."""
     from lms_core.events import drain
 
-    plugin.hocvu_event(session=session, event=event)
+    plugin.hocvu_events(session=session, events=[event])
     session.commit()
     return drain(session)
 

@@ -142,7 +142,7 @@ def test_passing_the_quiz_after_the_lessons_completes_the_course_once(db_session
     finish_lessons(db_session, mai, upto=LESSONS)
     with uow(db_session) as work:
         event = StatementStored(passed.id, passed.actor_key, passed.verb_id, QUIZ_IRI, True)
-        services.on_event(db_session, event)
+        services.on_events(db_session, [event])
         work.commit()
     assert len(statements(db_session, mai, "completed")) == 1
 
