@@ -21,6 +21,7 @@ DEFAULT_MODULES = [
     "plans",
     "reports",
     "notifications",
+    "lrs",
 ]
 
 
