@@ -62,3 +62,25 @@ def test_a_job_runs_once_per_slot(db_session: Session, engine) -> None:  # type:
     assert not run_once(factory, "beta.nightly", beta.nightly, "2026-11-23T02:00")
     assert run_once(factory, "beta.nightly", beta.nightly, "2026-11-24T02:00")
     assert beta.SEEN == ["nightly", "nightly"]
+
+
+def test_a_batch_is_delivered_once_and_one_bad_event_costs_only_itself(db_session: Session) -> None:
+    from tests.core.fake_modules.batched import plugin as batched
+
+    alpha.SEEN.clear()
+    beta.SEEN.clear()
+    batched.CALLS.clear()
+    registry = load("batched", "alpha", "beta")
+    uow = UnitOfWork(db_session, publish_batch=registry.publish_batch)
+    for unit_id in (1, 2):
+        record(db_session, UnitChanged(unit_id))
+    uow.commit()
+    assert batched.CALLS == [[1, 2]]  # the whole batch in one call
+    assert [e for _, e in alpha.SEEN] == [UnitChanged(1), UnitChanged(2)]  # per-event modules: one call each
+
+    batched.CALLS.clear()
+    for unit_id in (1, batched.BAD_UNIT, 2):
+        record(db_session, UnitChanged(unit_id))
+    uow.commit()
+    # The batch failed, so each event went again on its own: only the bad one failed.
+    assert batched.CALLS == [[1, batched.BAD_UNIT, 2], [1], [batched.BAD_UNIT], [2]]
