@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from app.errors import respond, translate
+from app.errors import field_errors, respond, translate
 from app.extensions import db
 from app.security import unit_of_work
 from lms_core.db import utcnow
@@ -144,6 +144,15 @@ def _unauthorized(error: AuthenticationFailed) -> Any:
     db.session.rollback()
     message = translate(error.message, error.params)
     return respond(401, error.code, message, headers={"WWW-Authenticate": 'Basic realm="HocVu LRS"'})
+
+
+@bp.errorhandler(ValidationFailed)
+def _invalid(error: ValidationFailed) -> Any:
+    # xAPI clients often show only the message: it names the offending property itself.
+    db.session.rollback()
+    fields = field_errors(error)
+    message = "; ".join(f"{name}: {text}" for name, text in fields.items())
+    return respond(400, error.code, message, fields)
 
 
 @bp.before_request
@@ -441,7 +450,7 @@ def _document(kind: str) -> Response:
     preconditions = documents.Preconditions.parse(request.headers.get("If-Match"), request.headers.get("If-None-Match"))
     if request.method in ("GET", "HEAD"):
         if not client.can_read:
-            raise NotFound(N_("Không tìm thấy tài liệu."))
+            raise PermissionDenied(N_("Client LRS này chỉ được ghi."))
         if document_id is None:
             return _consistent(_json(documents.ids(db.session, scope, _timestamp(params, "since"))))
         if "since" in params:

@@ -112,6 +112,7 @@ def test_invalid_statements_are_rejected_naming_the_property(
     error = response.get_json()["error"]
     field = next(iter(error["fields"]))
     assert field.startswith("[1]") and property_path in field, error
+    assert field in error["message"]  # clients that show only the message see the property too
     assert count(app_db) == 0  # nothing of the batch is stored
 
 
