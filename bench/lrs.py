@@ -26,12 +26,9 @@ import io
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -43,6 +40,7 @@ from sqlalchemy import text
 
 from lms_core.db import Base, make_engine, make_session_factory
 from lms_core.statements import account_agent, activities_named, agent_key, agents_named
+from tests.modules.lrs.conftest import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/hocvu_bench_lrs"
@@ -84,12 +82,6 @@ def statement(n: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def prepare(url: str, reuse: bool) -> tuple[str, str]:
     """Tables, an LRS client, and (unless reused) an empty store. Returns key and secret."""
     from modules.lrs import clients
@@ -105,34 +97,6 @@ def prepare(url: str, reuse: bool) -> tuple[str, str]:
         session.commit()
     engine.dispose()
     return issued.key, issued.secret
-
-
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "HOCVU_SITE_URL": SITE, "HOCVU_ENV": "production"}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{base}/xapi/about", timeout=1)
-            return server, base
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
 
 
 def post_batches(port: int, auth: str, bodies: list[bytes]) -> int:
@@ -342,8 +306,7 @@ def main() -> None:
     except Exception as exc:  # no server: say so
         print(f"  skipped: PostgreSQL does not answer ({exc.__class__.__name__})")
         return
-    server, base = start_server(url)
-    try:
+    with gunicorn(url, secret_key=SECRET, site_url=SITE, environment="production") as base:
         if not reuse:
             http_rate, raw_rate = ingest(url, base, key, secret)
             print(
@@ -352,9 +315,6 @@ def main() -> None:
             )
             fill_store(url)
         query(url, base, key, secret)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +24,50 @@ from modules.lrs import clients
 
 SECRET_KEY = "test-secret"  # the app fixture's
 SITE = "https://hocvu.test"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@contextmanager
+def gunicorn(
+    database_url: str, *, secret_key: str = SECRET_KEY, site_url: str = SITE, environment: str = "development"
+) -> Iterator[str]:
+    """The app served as in production (gunicorn, 2 workers) on ``database_url``, for
+    tests and benchmarks that need real processes; yields its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secret_key,
+        "HOCVU_SITE_URL": site_url,
+        "HOCVU_ENV": environment,
+    }
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/xapi/about", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @dataclass(frozen=True)
