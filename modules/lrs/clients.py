@@ -1,6 +1,6 @@
 """LRS clients: who may call ``/xapi/`` with HTTP Basic, and what they may do.
 
-A secret is 32 random bytes shown once; only HMAC-SHA256(server key, secret) is kept.
+A secret is 32 random bytes (hex) shown once; only HMAC-SHA256(server key, secret) is kept.
 The secret is already unguessable, so a slow password hash would buy nothing and cost
 every request ~100 ms; the keyed hash also means a copy of the table alone cannot be
 checked against guesses. Changing ``SECRET_KEY`` invalidates every client's secret.
@@ -36,6 +36,12 @@ class IssuedCredentials:
     secret: str
 
 
+def _new_secret() -> str:
+    # 256 random bits in hex: no "-" to start it, which command-line tools (curl -u,
+    # test runners) would read as an option.
+    return secrets.token_hex(32)
+
+
 def hash_secret(server_key: str, secret: str) -> str:
     return hmac.new(server_key.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
@@ -59,7 +65,7 @@ def create_client(
         raise ValidationFailed.single("scope", N_("Phạm vi phải là 'all' hoặc 'own'."))
     if not (can_read or can_write):
         raise ValidationFailed.single("permissions", N_("Client phải được đọc hoặc ghi."))
-    key, secret = secrets.token_hex(16), secrets.token_urlsafe(32)
+    key, secret = secrets.token_hex(16), _new_secret()
     client = LrsClient(
         key=key,
         secret_hash=hash_secret(server_key, secret),
@@ -97,7 +103,7 @@ def issue_launch_credentials(
     only about that official, reads only theirs, trusted to award credit (HocVu chose
     to launch the activity for them). Caller commits."""
     now = now or utcnow()
-    key, secret = secrets.token_hex(16), secrets.token_urlsafe(32)
+    key, secret = secrets.token_hex(16), _new_secret()
     client = LrsClient(
         key=key,
         secret_hash=hash_secret(server_key, secret),

@@ -4,6 +4,7 @@ reduced to the best language the client accepts) — xAPI 1.0.3 Communication 2.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -31,6 +32,8 @@ def _ids_object(obj: dict[str, Any]) -> dict[str, Any]:
         return _ids_agent(obj)
     if kind == "SubStatement":
         return _ids_statement(obj)
+    if kind == "Activity":
+        return {"id": obj["id"]}
     return {k: obj[k] for k in ("objectType", "id") if k in obj}
 
 
@@ -87,6 +90,19 @@ def _canonical(value: Any, languages: list[str]) -> Any:
         else:
             result[key] = _canonical(item, languages)
     return result
+
+
+def merged_definition(newest_first: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
+    """One Activity definition from several statements' (newest first): language maps
+    keep every language given, the newest text of each; other properties the newest."""
+    merged: dict[str, Any] = {}
+    for definition in reversed([d for d in newest_first if d]):
+        for key, value in definition.items():
+            if key in LANGUAGE_MAPS and isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    return merged
 
 
 def person(agent: dict[str, Any], seen: list[dict[str, Any]]) -> dict[str, Any]:

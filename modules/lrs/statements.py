@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, literal, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, literal, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from lms_core.errors import N_, NotFound, PermissionDenied, ValidationFailed
@@ -106,14 +106,31 @@ def store(
     ``client``. Caller commits."""
     check_write(client, statements)
     default_version = "2.0.0" if version.startswith("2.") else "1.0.0"
-    prepared = [
-        statement if "version" in statement else {**statement, "version": default_version} for statement in statements
-    ]
+    prepared = [_as_stored(statement, default_version) for statement in statements]
     ids = store_statements(session, prepared, authority_for(client, site_url))
     for sha2, (content_type, content) in (attachments or {}).items():
         if session.get(Attachment, sha2) is None:
             session.add(Attachment(sha2=sha2, content_type=content_type, content=content))
     return ids
+
+
+def _as_stored(statement: dict[str, Any], default_version: str) -> dict[str, Any]:
+    """The statement as the LRS keeps it: its version, and each context activity kind as
+    an array even when one Activity was sent (xAPI returns them as arrays)."""
+    stored = statement if "version" in statement else {**statement, "version": default_version}
+    return _context_arrays(stored)
+
+
+def _context_arrays(statement: dict[str, Any]) -> dict[str, Any]:
+    context = statement.get("context")
+    kinds = (context or {}).get("contextActivities")
+    if kinds and any(isinstance(v, dict) for v in kinds.values()):
+        arrays = {k: [v] if isinstance(v, dict) else v for k, v in kinds.items()}
+        statement = {**statement, "context": {**context, "contextActivities": arrays}}
+    obj = statement.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        statement = {**statement, "object": _context_arrays(obj)}
+    return statement
 
 
 def _check_readable(client: LrsClient) -> None:
@@ -242,7 +259,8 @@ def _page_query(shape: _Shape) -> Select[Any]:
     branches = [_ordered(own, s, shape.ascending).subquery()]
     if matches:
         branches.append(_targeting(shape).subquery())
-    found = union_all(*(select(b.c.id, b.c.stored) for b in branches)).subquery()
+    # union, not union all: a statement can match itself and through its target too.
+    found = union(*(select(b.c.id, b.c.stored) for b in branches)).subquery()
     page = _ordered(select(found.c.id), found.c, shape.ascending).subquery()
     r = aliased(Statement, name="r")
     order = (r.stored.asc(), r.id.asc()) if shape.ascending else (r.stored.desc(), r.id.desc())

@@ -160,7 +160,7 @@ _VERSION_1_RE = re.compile(r"1\.0(?:\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+
 # RFC 5646 well-formedness (the LRS "MUST at least validate the sequence of token lengths").
 _LANGUAGE_TAG_RE = re.compile(
     r"""(?:
-        (?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})   # language, extlangs
+        (?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{5,8})   # language, extlangs (4 letters: reserved)
         (?:-[a-z]{4})?                                # script
         (?:-(?:[a-z]{2}|[0-9]{3}))?                   # region
         (?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*      # variants
@@ -669,6 +669,9 @@ def _activity(value: object, path: str) -> None:
 
 
 def _definition(value: object, path: str) -> None:
+    # Every property of a definition is optional, so {} is a valid (empty) definition.
+    if value == {}:
+        return
     definition = _object_of(value, path, _DEFINITION_KEYS)
     if "name" in definition:
         _language_map(definition["name"], path, "name")

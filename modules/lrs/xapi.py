@@ -132,6 +132,9 @@ def _xapi_headers(response: Response) -> Response:
         response.headers["Access-Control-Allow-Credentials"] = "true"
         response.vary.add("Origin")
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if request.path.startswith("/xapi/statements") and "X-Experience-API-Consistent-Through" not in response.headers:
+        # Every answer of the statement resource, errors included (xAPI 1.0.3, 2.1.3).
+        response.headers["X-Experience-API-Consistent-Through"] = utcnow().isoformat()
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "HEAD, GET, POST, PUT, DELETE, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
@@ -261,7 +264,11 @@ def _json(value: Any, status: int = 200) -> Response:
 
 @bp.get("/about", strict_slashes=False)
 def about() -> Response:
-    return _json({"version": list(SUPPORTED_VERSIONS), "extensions": {}})
+    # A 1.0.x client is told the 1.0.x versions: under 1.0.3 the list may hold nothing
+    # else (Communication 2.8); without a version header, or under 2.0, every version.
+    asked = request.headers.get("X-Experience-API-Version", "")
+    versions = [v for v in SUPPORTED_VERSIONS if not asked.startswith("1.") or v.startswith("1.")]
+    return _json({"version": versions, "extensions": {}})
 
 
 # -- statements ---------------------------------------------------------------------------
@@ -466,6 +473,8 @@ def _document(kind: str) -> Response:
     if not client.can_write:
         raise PermissionDenied(N_("Client LRS này chỉ được đọc."))
     if request.method == "DELETE":
+        if document_id is None and kind != documents.STATE:
+            raise ValidationFailed.single(id_name, N_("Thiếu tham số %(name)s."), name=id_name)
         if document_id is None:
             documents.delete_all(db.session, scope)
         else:
@@ -477,13 +486,18 @@ def _document(kind: str) -> Response:
     content = request.get_data(cache=False)
     content_type = request.headers.get("Content-Type", "application/octet-stream")
     if request.method == "PUT":
-        # xAPI 1.0.3 asks a precondition only of the profile resources, and answers 409;
-        # xAPI 2.0 asks it of every document resource and answers 428.
+        # xAPI 1.0.3 asks a precondition of the profile resources only: 409 when the
+        # document exists, 400 when it does not; xAPI 2.0 asks it of every document
+        # resource when the document exists and answers 428.
         missing: type[Any] | None = None
         if _version().startswith("2."):
             missing = documents.PreconditionRequired
         elif kind != documents.STATE:
             missing = Conflict
+            if not preconditions.given and documents.get(db.session, scope, document_id) is None:
+                raise ValidationFailed.single(
+                    "If-None-Match", N_("Gửi kèm If-None-Match: * để tạo, hoặc If-Match với ETag để ghi đè.")
+                )
         saved = documents.put(
             db.session, scope, document_id, content, content_type, preconditions, missing_precondition=missing
         )
@@ -533,17 +547,16 @@ def agents() -> Response:
 def activities() -> Response:
     params = _params(("activityId",))
     activity_iri = _iri(params, "activityId", required=True)
-    # The canonical definition: the most recent one a statement gave for the activity.
+    # The canonical definition: what the latest statements said of it, merged (each
+    # language of the name and description any of them gave; the newest elsewhere).
     latest = db.session.scalars(
         select(Statement.statement)
         .where(Statement.activity_iri == activity_iri)
         .order_by(Statement.stored.desc())
-        .limit(20)
+        .limit(100)
     )
+    definition = formats.merged_definition(s["object"].get("definition") for s in latest)
     activity: dict[str, Any] = {"objectType": "Activity", "id": activity_iri}
-    for statement in latest:
-        definition = statement["object"].get("definition")
-        if definition:
-            activity["definition"] = definition
-            break
+    if definition:
+        activity["definition"] = definition
     return _consistent(_json(activity))

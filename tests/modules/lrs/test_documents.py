@@ -88,6 +88,9 @@ def profile(
 
 @pytest.mark.parametrize("resource", ["activities", "agents"])
 def test_profile_concurrency(xapi: Xapi, resource: str) -> None:
+    # xAPI 1.0.3 asks a precondition of every profile PUT: none on a new one is a 400.
+    assert profile(xapi, "PUT", {"v": 0}, None, resource).status_code == 400
+    assert profile(xapi, "GET", resource=resource).status_code == 404
     # Creating: If-None-Match: * succeeds once.
     created = profile(xapi, "PUT", {"v": 1}, {"If-None-Match": "*"}, resource)
     assert created.status_code == 204
@@ -103,6 +106,9 @@ def test_profile_concurrency(xapi: Xapi, resource: str) -> None:
     assert profile(xapi, "DELETE", headers={"If-Match": '"stale"'}, resource=resource).status_code == 412
     assert profile(xapi, "DELETE", headers={"If-Match": current.headers["ETag"]}, resource=resource).status_code == 204
     assert profile(xapi, "GET", resource=resource).status_code == 404
+    # A profile is deleted by its id only.
+    query = {"activityId": COURSE} if resource == "activities" else {"agent": MAI}
+    assert xapi.request("DELETE", f"/xapi/{resource}/profile", query_string=query).status_code == 400
 
 
 def test_xapi_2_requires_a_precondition_to_overwrite(client: Any, lrs: Credentials) -> None:
@@ -144,12 +150,15 @@ def test_agents_and_activities_resources(xapi: Xapi) -> None:
         "name": ["Nguyễn Thị Mai"],
         "account": [agent("GL-00001")["account"]],
     }
+    # Each statement's definition adds what it says: every language of the name.
+    xapi.post({**statement(activity=COURSE), "object": {"id": COURSE, "definition": {"name": {"fr": "Leçon 1"}}}})
     activity = xapi.get("/xapi/activities", activityId=COURSE).get_json()
     assert activity == {
         "objectType": "Activity",
         "id": COURSE,
-        "definition": {"name": {"vi": "Bài 1", "en-US": "Lesson 1"}},
+        "definition": {"name": {"vi": "Bài 1", "en-US": "Lesson 1", "fr": "Leçon 1"}},
     }
+
     unknown = xapi.get("/xapi/activities", activityId="https://content.example/unknown").get_json()
     assert unknown == {"objectType": "Activity", "id": "https://content.example/unknown"}
     assert xapi.get("/xapi/agents").status_code == 400

@@ -307,10 +307,12 @@ def test_voiding(xapi: Xapi, app_db: Session, history: dict[str, Any]) -> None:
     # …while the voiding statement is returned for the filters its target matches.
     assert voiding["id"] in found
     assert voiding["id"] in query(xapi, verb="http://adlnet.gov/expapi/verbs/experienced")
-    # A voiding statement cannot itself be voided; voiding needs a StatementRef.
+    # A statement voiding a voiding statement is stored but voids nothing (Data 2.3.2);
+    # voiding needs a StatementRef.
     again = statement(verb="voided")
     again["object"] = {"objectType": "StatementRef", "id": voiding["id"]}
-    assert xapi.post(again).status_code == 400
+    assert xapi.post(again).status_code == 200
+    assert xapi.get(statementId=voiding["id"]).status_code == 200
     not_ref = statement(verb="voided")
     assert xapi.post(not_ref).status_code == 400
 
@@ -320,7 +322,7 @@ def test_formats(xapi: Xapi, history: dict[str, Any]) -> None:
     ids = xapi.get(statementId=statement_id, format="ids").get_json()
     assert ids["actor"] == {"objectType": "Agent", "account": {"homePage": SITE, "name": "GL-00001"}}
     assert ids["verb"] == {"id": "http://adlnet.gov/expapi/verbs/experienced"}
-    assert ids["object"] == {"objectType": "Activity", "id": "https://content.example/xapi/bai-1"}
+    assert ids["object"] == {"id": "https://content.example/xapi/bai-1"}
     canonical = xapi.get(statementId=statement_id, format="canonical", headers={"Accept-Language": "vi"}).get_json()
     assert canonical["object"]["definition"]["name"] == {"vi": "Bài 1"}
     assert canonical["verb"]["display"] == {"vi": "experienced"}
@@ -505,3 +507,38 @@ def test_xapi_2_sets_version_2(client: Any, lrs: Credentials) -> None:
     data = statement()
     assert xapi2.post(data).status_code == 200
     assert xapi2.get(statementId=data["id"]).get_json()["version"] == "2.0.0"
+
+
+def test_a_single_context_activity_is_kept_as_an_array(xapi: Xapi) -> None:
+    parent = {"id": "https://content.example/xapi/khoa-hoc"}
+    data = statement(context={"contextActivities": {"parent": parent, "grouping": [parent]}})
+    sub = statement(context={"contextActivities": {"category": parent}})
+    for key in ("id", "stored", "version", "authority"):
+        sub.pop(key, None)
+    nested = statement(object={"objectType": "SubStatement", **sub})
+    xapi.post([data, nested])
+    kinds = xapi.get(statementId=data["id"]).get_json()["context"]["contextActivities"]
+    assert kinds == {"parent": [parent], "grouping": [parent]}
+    inner = xapi.get(statementId=nested["id"]).get_json()["object"]["context"]["contextActivities"]
+    assert inner == {"category": [parent]}
+
+
+def test_errors_of_the_statement_resource_carry_consistent_through(xapi: Xapi) -> None:
+    for response in (xapi.get(statementId="not-a-uuid"), xapi.get(statementId=str(uuid.uuid4()))):
+        assert response.status_code in (400, 404)
+        assert response.headers["X-Experience-API-Consistent-Through"]
+
+
+def test_binary_sent_as_utf8_text_is_repaired_when_that_restores_the_hash(xapi: Xapi) -> None:
+    # A JavaScript client reading a file as a "binary" string and sending it as text.
+    content = bytes(range(256))
+    data = statement(attachments=[attachment_for(content, content_type="image/jpeg")])
+    sha2 = hashlib.sha256(content).hexdigest()
+    head = {"Content-Type": "image/jpeg", "Content-Transfer-Encoding": "binary", "X-Experience-API-Hash": sha2}
+    garbled = content.decode("latin-1").encode("utf-8")
+    body, content_type = multipart([({"Content-Type": "application/json"}, json.dumps(data).encode()), (head, garbled)])
+    assert xapi.request("POST", "/xapi/statements", data=body, content_type=content_type).status_code == 200
+    from modules.lrs.attachments import split_multipart
+
+    answer = xapi.get(statementId=data["id"], attachments="true")
+    assert split_multipart(answer.get_data(), answer.headers["Content-Type"])[1].content == content
