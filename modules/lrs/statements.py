@@ -11,7 +11,7 @@ import base64
 import functools
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +52,6 @@ class StatementQuery:
     after: tuple[str, str] | None = None
     format: str = "exact"
     attachments: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     def to_token(self) -> str:
         data = asdict(self)

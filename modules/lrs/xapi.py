@@ -292,19 +292,19 @@ def _statement_body() -> tuple[Any, dict[str, tuple[str, bytes]]]:
 
 def _store(batch: list[dict[str, Any]], data: dict[str, tuple[str, bytes]]) -> list[str]:
     attachments.check_attachments(batch, data)
-    for attempt in (1, 2):
-        try:
-            ids = statements.store(
-                db.session, _client(), batch, site_url=_site_url(), version=_version(), attachments=data
-            )
-            unit_of_work().commit()
-            return ids
-        except IntegrityError:
-            # Another request stored one of these ids in the meantime: look again, once.
-            db.session.rollback()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def store_and_commit() -> list[str]:
+        ids = statements.store(db.session, _client(), batch, site_url=_site_url(), version=_version(), attachments=data)
+        unit_of_work().commit()
+        return ids
+
+    try:
+        return store_and_commit()
+    except IntegrityError:
+        # Another request stored one of these ids meanwhile: look again, once (an id
+        # with the same content is then accepted, with other content refused).
+        db.session.rollback()
+        return store_and_commit()
 
 
 @bp.post("/statements", strict_slashes=False)
