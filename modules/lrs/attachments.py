@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -152,7 +153,19 @@ def check_signature(statement: dict[str, Any], jws: bytes, where: str) -> None:
 
 
 def _signed_part(statement: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in statement.items() if k not in _SET_BY_LRS}
+    part = {k: v for k, v in statement.items() if k not in _SET_BY_LRS}
+    duration = (part.get("result") or {}).get("duration")
+    if isinstance(duration, str):
+        # Durations compare to 0.01 s (xAPI 2.0 4.2.7): a signer may keep more digits.
+        part["result"] = {**part["result"], "duration": _DURATION_FRACTION.sub(_hundredths, duration)}
+    return part
+
+
+_DURATION_FRACTION = re.compile(r"(\d+)(?:\.(\d+))?S$")
+
+
+def _hundredths(match: re.Match[str]) -> str:
+    return f"{match.group(1)}.{(match.group(2) or '').ljust(2, '0')[:2]}S"
 
 
 def multipart_answer(document: Any, attachments: Iterable[tuple[str, str, bytes]]) -> tuple[bytes, str]:

@@ -28,11 +28,6 @@ class PreconditionFailed(DomainError):
     code = "precondition_failed"
 
 
-class PreconditionRequired(DomainError):
-    status = 428
-    code = "precondition_required"
-
-
 @dataclass(frozen=True)
 class Scope:
     """Which documents a request addresses; "" where a part does not apply."""

@@ -669,9 +669,6 @@ def _activity(value: object, path: str) -> None:
 
 
 def _definition(value: object, path: str) -> None:
-    # Every property of a definition is optional, so {} is a valid (empty) definition.
-    if value == {}:
-        return
     definition = _object_of(value, path, _DEFINITION_KEYS)
     if "name" in definition:
         _language_map(definition["name"], path, "name")

@@ -486,12 +486,12 @@ def _document(kind: str) -> Response:
     content = request.get_data(cache=False)
     content_type = request.headers.get("Content-Type", "application/octet-stream")
     if request.method == "PUT":
-        # xAPI 1.0.3 asks a precondition of the profile resources only: 409 when the
-        # document exists, 400 when it does not; xAPI 2.0 asks it of every document
-        # resource when the document exists and answers 428.
+        # Overwriting a document needs If-Match or If-None-Match: 409 without either. xAPI
+        # 1.0.3 asks it of the profile resources only, and a precondition even to create
+        # one (400 without); xAPI 2.0 asks it of every document resource.
         missing: type[Any] | None = None
         if _version().startswith("2."):
-            missing = documents.PreconditionRequired
+            missing = Conflict
         elif kind != documents.STATE:
             missing = Conflict
             if not preconditions.given and documents.get(db.session, scope, document_id) is None:

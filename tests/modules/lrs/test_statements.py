@@ -542,3 +542,11 @@ def test_binary_sent_as_utf8_text_is_repaired_when_that_restores_the_hash(xapi: 
 
     answer = xapi.get(statementId=data["id"], attachments="true")
     assert split_multipart(answer.get_data(), answer.headers["Content-Type"])[1].content == content
+
+
+def test_signed_durations_compare_to_hundredths(xapi: Xapi) -> None:
+    data = statement(result={"duration": "PT1M2.5S"})
+    signed = {**data, "result": {"duration": "PT1M2.50123S"}}
+    assert post_signed(xapi, data, jws(signed)).status_code == 200
+    other = statement(result={"duration": "PT1M2.5S"})
+    assert post_signed(xapi, other, jws({**other, "result": {"duration": "PT1M2.6S"}})).status_code == 400

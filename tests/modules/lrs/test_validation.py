@@ -242,6 +242,8 @@ def test_properties_the_spec_does_not_define_are_refused(value: dict[str, Any], 
         (statement(context={}), "context"),
         (statement(context={"contextActivities": {}}), "context.contextActivities"),
         (statement(result={"score": {}}), "result.score"),
+        # "An Activity Definition contains at least one of" its properties (ADL suite, 4.1.4.1).
+        (statement(object=activity() | {"definition": {}}), "object.definition"),
         (statement(verb={"id": "http://example.com/v", "display": {}}), "verb.display"),
         (statement(attachments=[attachment(description={})]), "attachments[0].description"),
     ],
@@ -1195,8 +1197,3 @@ def test_the_input_is_never_modified() -> None:
     validate_statements([value], "2.0.0")
     assert value == before
     assert isinstance(value["context"]["contextActivities"]["parent"], dict)  # not wrapped in a list
-
-
-def test_an_empty_activity_definition_is_valid() -> None:
-    # Every property of a definition is optional (Data 2.4.4.1; the ADL suite posts one).
-    validate_statement(statement(object=activity() | {"definition": {}}), "1.0.3")
