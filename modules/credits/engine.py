@@ -718,11 +718,6 @@ def _concerns_credits(event: Event) -> bool:
     return isinstance(event, HANDLED_EVENTS)
 
 
-def handle_event(session: Session, event: Event, *, site_url: str, refusal: Refusal | None) -> list[Change]:
-    """``handle_events`` for one event."""
-    return handle_events(session, [event], site_url=site_url, refusal=refusal)
-
-
 def handle_events(session: Session, events: Sequence[Event], *, site_url: str, refusal: Refusal | None) -> list[Change]:
     """Recompute what ``events`` can change: the (person, activity, year) group of each
     stored or voided statement by an official (all looked up in one query), and
