@@ -262,7 +262,7 @@ def store_statements(
     session: Session, statements: Sequence[dict[str, Any]], authority: Authority, now: datetime | None = None
 ) -> list[str]:
     """Store a batch of statements (already validated against the xAPI rules by the
-    caller when they come from outside) in a few multi-row statements, and record the
+    caller when they come from outside) with one bulk INSERT per table, and record the
     events. Returns their ids in order. An id already stored with the same content is
     accepted and records nothing; with different content, or twice in the batch with
     different content, it raises ``Conflict``. Caller commits.
