@@ -173,9 +173,10 @@ def build_statement(
 _TIMESTAMP_MESSAGE = N_("Thời điểm (timestamp) phải theo ISO 8601 và có múi giờ.")
 
 
-def _parse_timestamp(value: Any) -> datetime:
+def parse_timestamp(value: Any, field: str = "timestamp") -> datetime:
+    """An xAPI timestamp (ISO 8601 / RFC 3339 with an offset); the error names ``field``."""
     if not isinstance(value, str):
-        raise ValidationFailed.single("timestamp", _TIMESTAMP_MESSAGE)
+        raise ValidationFailed.single(field, _TIMESTAMP_MESSAGE)
     text = value.strip().replace("z", "Z")
     if len(text) > 10 and text[10] in " t":  # RFC 3339 (xAPI 2.0) allows both
         text = f"{text[:10]}T{text[11:]}"
@@ -185,9 +186,9 @@ def _parse_timestamp(value: Any) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ValidationFailed.single("timestamp", _TIMESTAMP_MESSAGE) from None
+        raise ValidationFailed.single(field, _TIMESTAMP_MESSAGE) from None
     if parsed.tzinfo is None:
-        raise ValidationFailed.single("timestamp", _TIMESTAMP_MESSAGE)
+        raise ValidationFailed.single(field, _TIMESTAMP_MESSAGE)
     return parsed + timedelta(seconds=1) if leap else parsed
 
 
@@ -338,7 +339,7 @@ def _row(statement: dict[str, Any], authority: Authority, authority_key: str, no
     obj = statement.get("object")
     if not isinstance(obj, dict):
         raise ValidationFailed.single("object", N_("Thiếu đối tượng (object)."))
-    timestamp = _parse_timestamp(statement["timestamp"]) if "timestamp" in statement else now
+    timestamp = parse_timestamp(statement["timestamp"]) if "timestamp" in statement else now
     statement.setdefault("timestamp", now.isoformat())
     statement["stored"] = now.isoformat()
     statement["authority"] = authority.agent

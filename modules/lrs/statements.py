@@ -26,6 +26,7 @@ from lms_core.statements import (
     agent_key,
     store_statements,
 )
+from modules.lrs import formats
 from modules.lrs.clients import authority_for
 from modules.lrs.models import Attachment, LrsClient
 
@@ -137,15 +138,24 @@ def _check_readable(client: LrsClient) -> None:
         raise PermissionDenied(N_("Client LRS này chỉ được ghi."))
 
 
-def _readable(s: Any, client: LrsClient) -> list[Any]:
-    """What ``client`` may read: scope "own" its own statements; a launch credential its
-    official's statements."""
+def _scoped(s: Any, own_scope: bool, launch: bool) -> list[Any]:
+    """What a client may read, with bound parameters (``_scope_params``): scope "own" its
+    own statements; a launch credential its official's statements."""
     conditions: list[Any] = []
-    if client.scope == "own":
-        conditions.append(s.source.in_((f"lrs:{client.key}", f"launch:{client.key}")))
-    if client.actor_key is not None:
-        conditions.append(s.actor_key == client.actor_key)
+    if own_scope:
+        conditions.append(s.source.in_((bindparam("own_lrs"), bindparam("own_launch"))))
+    if launch:
+        conditions.append(s.actor_key == bindparam("launch_actor"))
     return conditions
+
+
+def _client_scope(s: Any, client: LrsClient) -> list[Any]:
+    return _scoped(s, client.scope == "own", client.actor_key is not None)
+
+
+def _scope_params(client: LrsClient) -> dict[str, Any]:
+    params = {"own_lrs": f"lrs:{client.key}", "own_launch": f"launch:{client.key}"}
+    return {**params, "launch_actor": client.actor_key} if client.actor_key else params
 
 
 def get_one(session: Session, client: LrsClient, statement_id: str, *, voided: bool) -> Statement:
@@ -153,9 +163,9 @@ def get_one(session: Session, client: LrsClient, statement_id: str, *, voided: b
     ``?voidedStatementId=`` (one that is)."""
     _check_readable(client)
     query = select(Statement).where(
-        Statement.id == statement_id, Statement.voided.is_(voided), *_readable(Statement, client)
+        Statement.id == statement_id, Statement.voided.is_(voided), *_client_scope(Statement, client)
     )
-    row = session.scalar(query)
+    row = session.scalar(query, _scope_params(client))
     if row is None:
         raise NotFound(N_("Không tìm thấy statement %(id)s."), id=statement_id)
     return row
@@ -234,15 +244,6 @@ def _window(s: Any, shape: _Shape) -> list[Any]:
     return conditions
 
 
-def _scoped(s: Any, shape: _Shape) -> list[Any]:
-    conditions: list[Any] = []
-    if shape.own_scope:
-        conditions.append(s.source.in_((bindparam("own_lrs"), bindparam("own_launch"))))
-    if shape.launch:
-        conditions.append(s.actor_key == bindparam("launch_actor"))
-    return conditions
-
-
 def _ordered(query: Select[Any], s: Any, ascending: bool) -> Select[Any]:
     order = (s.stored.asc(), s.id.asc()) if ascending else (s.stored.desc(), s.id.desc())
     return query.order_by(*order).limit(bindparam("fetch"))
@@ -254,7 +255,9 @@ def _page_query(shape: _Shape) -> Select[Any]:
     filters) statements whose StatementRef chain reaches one that matches."""
     s = aliased(Statement, name="s")
     matches = _matches(s, shape)
-    own = select(s.id, s.stored).where(s.voided.is_(False), *_scoped(s, shape), *_window(s, shape), *matches)
+    own = select(s.id, s.stored).where(
+        s.voided.is_(False), *_scoped(s, shape.own_scope, shape.launch), *_window(s, shape), *matches
+    )
     branches = [_ordered(own, s, shape.ascending).subquery()]
     if matches:
         branches.append(_targeting(shape).subquery())
@@ -281,7 +284,7 @@ def _targeting(shape: _Shape) -> Select[Any]:
         .where(u.statement_ref.is_not(None), chain.c.depth < MAX_REF_DEPTH)
     )
     reached = select(chain.c.id).join(m, m.id == chain.c.target).where(*_matches(m, shape))
-    query = select(s.id, s.stored).where(s.id.in_(reached), *_scoped(s, shape))
+    query = select(s.id, s.stored).where(s.id.in_(reached), *_scoped(s, shape.own_scope, shape.launch))
     return _ordered(query, s, shape.ascending)
 
 
@@ -300,9 +303,7 @@ def find(session: Session, client: LrsClient, query: StatementQuery) -> Page:
         "since": query.since,
         "until": query.until,
         "fetch": limit + 1,
-        "own_lrs": f"lrs:{client.key}",
-        "own_launch": f"launch:{client.key}",
-        "launch_actor": client.actor_key,
+        **_scope_params(client),
     }
     if query.after is not None:
         params["after_stored"], params["after_id"] = datetime.fromisoformat(query.after[0]), query.after[1]
@@ -315,3 +316,32 @@ def find(session: Session, client: LrsClient, query: StatementQuery) -> Page:
         more = StatementQuery(**{**asdict(query), "after": (last.stored.isoformat(), last.id)})
     last_stored = max((row.stored for row in rows), default=None)
     return Page([row.statement for row in rows], more, last_stored)
+
+
+def person(session: Session, client: LrsClient, agent: dict[str, Any]) -> dict[str, Any]:
+    """The Person object of ``agent``: the names and identifiers of its recent statements
+    that ``client`` may read."""
+    _check_readable(client)
+    query = (
+        select(Statement.statement)
+        .where(Statement.actor_key == agent_key(agent), *_client_scope(Statement, client))
+        .order_by(Statement.stored.desc())
+        .limit(20)
+    )
+    return formats.person(agent, [s["actor"] for s in session.scalars(query, _scope_params(client))])
+
+
+def activity(session: Session, client: LrsClient, activity_iri: str) -> dict[str, Any]:
+    """The canonical Activity object: what the latest statements ``client`` may read said
+    of it, merged (every language of its name and description; the newest elsewhere)."""
+    _check_readable(client)
+    query = (
+        select(Statement.statement)
+        .where(Statement.activity_iri == activity_iri, *_client_scope(Statement, client))
+        .order_by(Statement.stored.desc())
+        .limit(100)
+    )
+    definitions = (s["object"].get("definition") for s in session.scalars(query, _scope_params(client)))
+    found: dict[str, Any] = {"objectType": "Activity", "id": activity_iri}
+    definition = formats.merged_definition(definitions)
+    return {**found, "definition": definition} if definition else found

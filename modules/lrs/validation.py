@@ -349,7 +349,8 @@ def _number(value: object, path: str, key: str = "") -> float:
     return value  # type: ignore[return-value]
 
 
-def _is_iri(value: str) -> bool:
+def is_iri(value: str) -> bool:
+    """An absolute IRI (a scheme; for http(s) a host), as every xAPI IRI must be."""
     if value in _IRIS_SEEN:
         return True
     if _IRI_RE.match(value) is None:
@@ -362,8 +363,12 @@ def _is_iri(value: str) -> bool:
 def _iri(value: object, path: str, key: str = "") -> None:
     if not isinstance(value, str):
         _type_error(_at(path, key), value, M_NOT_STRING)
-    if not _is_iri(value):
+    if not is_iri(value):
         _fail(_at(path, key), M_IRI)
+
+
+def is_uuid(value: str) -> bool:
+    return _UUID_RE.match(value) is not None
 
 
 def _uuid(value: object, path: str, key: str = "") -> None:
@@ -424,7 +429,7 @@ def _extensions(value: object, path: str, key: str = "") -> None:
     if not isinstance(value, dict):
         _type_error(_at(path, key), value, M_NOT_OBJECT)
     for name in value:
-        if not _is_iri(name):
+        if not is_iri(name):
             _fail(_sub(_at(path, key), name), M_IRI)
 
 
@@ -556,7 +561,7 @@ def _ifi(obj: dict[str, Any], path: str) -> str | None:
     elif found == "mbox_sha1sum":
         if _SHA1_RE.match(value) is None:
             _fail(ifi_path, M_SHA1)
-    elif not value.isascii() or not _is_iri(value):  # openid is a URI: ASCII only
+    elif not value.isascii() or not is_iri(value):  # openid is a URI: ASCII only
         _fail(ifi_path, M_URI)
     return found
 

@@ -23,11 +23,13 @@ from app.extensions import db
 from app.security import unit_of_work
 from lms_core.db import utcnow
 from lms_core.errors import N_, AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
-from lms_core.statements import Statement, agent_key
+from lms_core.statements import agent_key, parse_timestamp
 from modules.lrs import attachments, clients, documents, formats, statements
 from modules.lrs.models import Attachment, LrsClient
 from modules.lrs.validation import (
     SUPPORTED_VERSIONS,
+    is_iri,
+    is_uuid,
     parse_version_header,
     validate_agent_param,
     validate_statement,
@@ -37,7 +39,6 @@ from modules.lrs.validation import (
 # Out of the OpenAPI document: the xAPI specification is its contract.
 bp = APIBlueprint("xapi", __name__, url_prefix="/xapi", enable_openapi=False)
 
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Headers the alternate request syntax carries as form fields (1.0.3 Communication 1.3).
 _FORM_HEADERS = {
     "authorization": "HTTP_AUTHORIZATION",
@@ -201,15 +202,7 @@ def _params(allowed: Iterable[str]) -> MultiDict[str, str]:
 
 def _timestamp(params: MultiDict[str, str], name: str) -> datetime | None:
     value = params.get(name)
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise ValidationFailed.single(name, N_("%(name)s phải là thời điểm ISO 8601 có múi giờ."), name=name)
-    return parsed
+    return None if value is None else parse_timestamp(value, name)
 
 
 def _boolean(params: MultiDict[str, str], name: str) -> bool:
@@ -223,7 +216,7 @@ def _uuid(params: MultiDict[str, str], name: str, required: bool = False) -> str
     value = params.get(name)
     if value is None and required:
         raise ValidationFailed.single(name, N_("Thiếu tham số %(name)s."), name=name)
-    if value is not None and not UUID.match(value):
+    if value is not None and not is_uuid(value):
         raise ValidationFailed.single(name, N_("%(name)s phải là một UUID."), name=name)
     return value.lower() if value else None
 
@@ -234,7 +227,7 @@ def _iri(params: MultiDict[str, str], name: str, required: bool = False) -> str 
         if required:
             raise ValidationFailed.single(name, N_("Thiếu tham số %(name)s."), name=name)
         return None
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
+    if not is_iri(value):
         raise ValidationFailed.single(name, N_("%(name)s phải là một IRI tuyệt đối."), name=name)
     return value
 
@@ -533,30 +526,13 @@ def agent_profile() -> Response:
 
 @bp.route("/agents", methods=["GET", "HEAD"], strict_slashes=False)
 def agents() -> Response:
-    params = _params(("agent",))
-    agent = _agent(params)
+    agent = _agent(_params(("agent",)))
     assert agent is not None
-    key = agent_key(agent)
-    recent = db.session.scalars(
-        select(Statement.statement).where(Statement.actor_key == key).order_by(Statement.stored.desc()).limit(20)
-    )
-    return _consistent(_json(formats.person(agent, [s["actor"] for s in recent])))
+    return _consistent(_json(statements.person(db.session, _client(), agent)))
 
 
 @bp.route("/activities", methods=["GET", "HEAD"], strict_slashes=False)
 def activities() -> Response:
-    params = _params(("activityId",))
-    activity_iri = _iri(params, "activityId", required=True)
-    # The canonical definition: what the latest statements said of it, merged (each
-    # language of the name and description any of them gave; the newest elsewhere).
-    latest = db.session.scalars(
-        select(Statement.statement)
-        .where(Statement.activity_iri == activity_iri)
-        .order_by(Statement.stored.desc())
-        .limit(100)
-    )
-    definition = formats.merged_definition(s["object"].get("definition") for s in latest)
-    activity: dict[str, Any] = {"objectType": "Activity", "id": activity_iri}
-    if definition:
-        activity["definition"] = definition
-    return _consistent(_json(activity))
+    activity_iri = _iri(_params(("activityId",)), "activityId", required=True)
+    assert activity_iri is not None
+    return _consistent(_json(statements.activity(db.session, _client(), activity_iri)))

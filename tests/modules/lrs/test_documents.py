@@ -163,3 +163,19 @@ def test_agents_and_activities_resources(xapi: Xapi) -> None:
     unknown = xapi.get("/xapi/activities", activityId="https://content.example/unknown").get_json()
     assert unknown == {"objectType": "Activity", "id": "https://content.example/unknown"}
     assert xapi.get("/xapi/agents").status_code == 400
+
+
+def test_agents_and_activities_show_only_what_the_client_may_read(client: Any, app_db: Session) -> None:
+    from tests.modules.lrs.conftest import statement
+
+    Xapi(client, make_client(app_db)).post(statement(activity=COURSE))
+    own = Xapi(client, make_client(app_db, scope="own"))
+    nameless = json.dumps({"objectType": "Agent", "account": agent("GL-00001")["account"]})
+    # The other client's statement names her; an "own" client is not told that name.
+    assert own.get("/xapi/agents", agent=nameless).get_json() == {
+        "objectType": "Person",
+        "account": [agent("GL-00001")["account"]],
+    }
+    assert own.get("/xapi/activities", activityId=COURSE).get_json() == {"objectType": "Activity", "id": COURSE}
+    everyone = Xapi(client, make_client(app_db))
+    assert everyone.get("/xapi/agents", agent=nameless).get_json()["name"] == ["Nguyễn Thị Mai"]
