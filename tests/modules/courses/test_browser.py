@@ -37,6 +37,9 @@ def test_a_lesson_on_a_phone(live_server: str, app: Any, demo: Any) -> None:  # 
         page.get_by_role("button", name="Đăng nhập").click()
 
         page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Khóa học").click()
+        # is_visible() does not wait: let the catalog load after the click first.
+        page.wait_for_url("**/courses")
+        page.get_by_role("heading", name="Bắt buộc cho vị trí của bạn").wait_for()
         assert page.get_by_role("heading", name="Bắt buộc cho vị trí của bạn").is_visible()
         fits(page)
         screenshot(page, "courses-catalog-390")
